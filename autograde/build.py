@@ -1,0 +1,107 @@
+"""``python -m autograde build``: the student notebooks and their stored self-check cases, from solutions/.
+
+For each notebook ``solutions/<stem>/<stem>.ipynb`` it writes
+
+* ``assignments/<stem>/<stem>.ipynb``: the student version, made by nbgrader's own preprocessors, in the
+  order ``nbgrader generate_assignment`` applies them (solutions replaced by ``raise
+  NotImplementedError()``, hidden tests removed, outputs cleared, cells locked, checksums computed), minus
+  the steps that need nbgrader's database;
+* ``assignments/<stem>/<stem>.selfcheck.json``: the visible cases of every graded function with the
+  reference's outputs, what each recognisable mistake would give, for the self-check cells.
+
+Both are deterministic, so a build on a clean checkout changes no file; ``--check`` says which files a
+build would change, without writing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import nbformat
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ClearOutput,
+    ClearSolutions,
+    ComputeChecksums,
+    LockCells,
+)
+from traitlets.config import Config
+
+from autograde import paths, reference, specs, wire
+from autograde.spec import VISIBLE_SEED
+
+# nbgrader's GenerateAssignment order, without IncludeHeaderFooter, InstantiateTests and SaveCells
+# (no header, no autotests, no database): small steps, composed
+PREPROCESSORS = (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums, ClearHiddenTests,
+                 ClearMarkScheme, ComputeChecksums, CheckCellMetadata)
+
+
+def student_notebook(stem: str) -> str:
+    """The student version of a solution notebook, as the text of an .ipynb file."""
+    nb = nbformat.read(str(paths.solution_notebook(stem)), as_version=4)
+    resources: dict = {"nbgrader": {"notebook": stem, "assignment": stem}}
+    config = Config()
+    for step in PREPROCESSORS:
+        nb, resources = step(config=config).preprocess(nb, resources)
+    # generate_assignment leaves execution counts of unexecuted cells alone; make them None
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.execution_count = None
+    return nbformat.writes(nb) + "\n"
+
+
+def selfcheck_cases(stem: str) -> str:
+    """The stored visible cases of a notebook's graded functions, as JSON text."""
+    nb = specs.get(stem)
+    fns = reference.functions(nb)
+    functions = {}
+    for fspec in nb.functions:
+        cases = fspec.cases(VISIBLE_SEED, fns, stem)
+        functions[fspec.name] = {
+            "cases": [{"label": c.label, "edge": c.edge, "args": wire.to_json(c.args),
+                       "context": wire.to_json(c.context)} for c in cases],
+            "expected": [wire.to_json(reference.reference_call(fns, fspec, c.args)) for c in cases],
+            "mistakes": [[wire.to_json(m.outputs(c, fns)) if m.outputs else None for m in fspec.mistakes]
+                         for c in cases],
+        }
+    doc = {"about": f"Visible self-check cases of {stem}, written by `python -m autograde build` "
+                    "from solutions/. Do not edit.",
+           "stem": stem, "seed": VISIBLE_SEED, "functions": functions}
+    return json.dumps(doc, indent=1) + "\n"
+
+
+def outputs(stem: str) -> dict:
+    return {
+        paths.assignment_notebook(stem): student_notebook(stem),
+        paths.expected_file(stem): selfcheck_cases(stem),
+    }
+
+
+def main(stems: list[str], check: bool = False) -> int:
+    known = specs.all_specs()
+    unknown = [s for s in stems if s not in known]
+    if unknown:
+        print(f"autograde build: unknown notebook {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
+        return 2
+    stale = []
+    for stem in stems or list(known):
+        if not paths.solution_notebook(stem).is_file():
+            print(f"autograde build: {paths.solution_notebook(stem)} is missing", file=sys.stderr)
+            return 2
+        for path, text in outputs(stem).items():
+            current = path.read_text(encoding="utf-8") if path.is_file() else None
+            if current == text:
+                continue
+            stale.append(path)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    rel = [str(p.relative_to(paths.root())) for p in stale]
+    if check:
+        print("stale: " + ", ".join(rel) if rel else "assignments/ is up to date")
+        return 1 if rel else 0
+    print("wrote " + ", ".join(rel) if rel else "assignments/ was already up to date")
+    return 0

@@ -1,0 +1,106 @@
+"""The reference solution, loaded from ``solutions/`` (the only place it is written), and what the grader
+derives from it: each function's cases with expected outputs, finite-difference gradients and the
+outputs of the spec's recognisable mistakes.
+
+Runs in the grader's process only; the student's process never sees any of it.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from autograde import paths, wire
+from autograde.calls import call_case
+from autograde.checks import Prepared
+from autograde.spec import FunctionSpec, NotebookSpec
+from course_utils.notebooks import describe_exception, load_namespace
+
+
+class CourseError(RuntimeError):
+    """The reference solution could not be loaded: a problem of the course, not of a submission."""
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def _namespace(path: str) -> dict:
+    namespace, errors = load_namespace(Path(path))
+    if errors:
+        raise CourseError(f"the reference notebook {path} failed: " + "; ".join(e.message for e in errors))
+    return namespace
+
+
+def namespace(stem: str) -> dict:
+    path = paths.solution_notebook(stem)
+    if not path.is_file():
+        raise CourseError(f"the reference notebook {path} is missing")
+    with _lock:
+        return _namespace(str(path))
+
+
+def functions(spec: NotebookSpec) -> Callable[[str], Callable]:
+    """Reference functions by name, for a notebook: its own, or those it imports from earlier ones."""
+
+    def fns(name: str) -> Callable:
+        ns = namespace(spec.home_of(name))
+        fn = ns.get(name)
+        if not callable(fn):
+            raise CourseError(f"the reference notebook {spec.home_of(name)} defines no function {name}")
+        return fn
+
+    return fns
+
+
+def reference_call(fns: Callable[[str], Callable], fspec: FunctionSpec, args: dict) -> Any:
+    """The reference's outputs on one case, called exactly as the student's function is."""
+    res = call_case(fns(fspec.name), args)
+    if res["error"]:
+        raise CourseError(f"the reference {fspec.name} failed on its own inputs: {res['error']}")
+    return res["outputs"]
+
+
+def numeric_gradients(fspec: FunctionSpec, cases: list, fns: Callable[[str], Callable]) -> tuple[list | None, str | None]:
+    """Finite-difference gradients per case, of the forward function ``fns`` gives; or why not."""
+    grad = fspec.gradient
+    if grad is None:
+        return None, None
+    try:
+        forward = fns(grad.forward) if grad.forward else None
+        return [grad.numeric(forward, case.context) for case in cases], None
+    except Exception as exc:  # noqa: BLE001 - a student's forward (self-check) may raise anything
+        return None, f"the gradient check could not run {grad.forward}: {describe_exception(exc)}"
+
+
+@lru_cache(maxsize=64)
+def prepare(stem: str, name: str, seed: int) -> Prepared:
+    """A function's hidden cases and all they are judged against (computed once per process)."""
+    from autograde import specs
+
+    nb = specs.get(stem)
+    fspec = nb.function(name)
+    fns = functions(nb)
+    cases = fspec.cases(seed, fns, stem)
+    expected = [reference_call(fns, fspec, c.args) for c in cases]
+    numeric, numeric_error = numeric_gradients(fspec, cases, fns)
+    if numeric_error:
+        raise CourseError(numeric_error)
+
+    @lru_cache(maxsize=None)
+    def mistake_outputs(i: int, j: int) -> Any:
+        mistake = fspec.mistakes[j]
+        return wire.copy(mistake.outputs(cases[i], fns)) if mistake.outputs else None
+
+    return Prepared(fspec, cases, expected, mistake_outputs, numeric)
+
+
+def dependencies(stem: str, name: str) -> dict[str, Callable]:
+    """Reference versions of the graded functions that ``name`` calls, by name."""
+    from autograde import specs
+
+    nb = specs.get(stem)
+    fns = functions(nb)
+    return {dep: fns(dep) for dep in nb.function(name).depends}

@@ -1,0 +1,74 @@
+"""Reports: a table for people, one JSON document for tools, and files in an output folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from autograde.results import SubmissionResult
+
+
+def _points(x: float) -> str:
+    return f"{x:g}"
+
+
+def table(results: list[SubmissionResult]) -> str:
+    """A readable per-function table with the message of every failed check."""
+    lines = []
+    for sub in results:
+        lines.append(f"{sub.submission}: {_points(sub.score)} / {_points(sub.max_score)}")
+        if sub.error:
+            lines.append(f"  ! {sub.error}")
+        for nb in sub.notebooks:
+            lines.append(f"  {nb.notebook}  {_points(nb.score)} / {_points(nb.max_score)}   ({nb.path})")
+            if nb.error:
+                lines.append(f"    ! {nb.error}")
+            for note in nb.notes:
+                lines.append(f"    note: {note}")
+            width = max((len(f.name) for f in nb.functions), default=10)
+            for fn in nb.functions:
+                mark = "✓" if fn.score == fn.max_score else "✗"
+                lines.append(f"    {mark} {fn.name:<{width}}  {_points(fn.score):>3} / {_points(fn.max_score)}")
+                for chk in fn.checks:
+                    if not chk.passed:
+                        lines.append(f"        ✗ {chk.name}: {chk.message}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def document(results: list[SubmissionResult]) -> dict:
+    return {"submissions": [r.to_json() for r in results]}
+
+
+def grades_csv(results: list[SubmissionResult]) -> str:
+    stems = sorted({nb.notebook for r in results for nb in r.notebooks})
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["submission", "score", "max_score", *stems, "error"])
+    for r in results:
+        by_stem = {nb.notebook: nb.score for nb in r.notebooks}
+        writer.writerow([r.submission, _points(r.score), _points(r.max_score),
+                         *(_points(by_stem[s]) if s in by_stem else "" for s in stems), r.error or ""])
+    return buf.getvalue()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_out(out: Path, results: list[SubmissionResult]) -> None:
+    write_atomically(out / "report.json", json.dumps(document(results), indent=1, ensure_ascii=False) + "\n")
+    write_atomically(out / "grades.csv", grades_csv(results))

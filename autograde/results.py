@@ -1,0 +1,82 @@
+"""What grading produces: checks, functions, notebooks and submissions, and their JSON form.
+
+The JSON form is a fixed schema that other tools read (see the README); fields may be added, never removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CheckResult:
+    name: str
+    passed: bool
+    message: str
+    points: float = 0.0  # what the check is worth
+
+    @property
+    def score(self) -> float:
+        return self.points if self.passed else 0.0
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "passed": self.passed, "message": self.message,
+                "score": self.score, "max_score": self.points}
+
+
+@dataclass
+class FunctionResult:
+    name: str
+    checks: list[CheckResult]
+
+    @property
+    def score(self) -> float:
+        return float(sum(c.score for c in self.checks))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(c.points for c in self.checks))
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "score": self.score, "max_score": self.max_score,
+                "checks": [c.to_json() for c in self.checks]}
+
+
+@dataclass
+class NotebookResult:
+    notebook: str  # the stem
+    path: str
+    functions: list[FunctionResult]
+    error: str | None = None  # why the notebook could not be read or run, if it could not
+    notes: list[str] = field(default_factory=list)  # cells that raised, and the like
+
+    @property
+    def score(self) -> float:
+        return float(sum(f.score for f in self.functions))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(f.max_score for f in self.functions))
+
+    def to_json(self) -> dict:
+        return {"notebook": self.notebook, "path": self.path, "score": self.score, "max_score": self.max_score,
+                "error": self.error, "notes": self.notes, "functions": [f.to_json() for f in self.functions]}
+
+
+@dataclass
+class SubmissionResult:
+    submission: str
+    notebooks: list[NotebookResult]
+    error: str | None = None
+
+    @property
+    def score(self) -> float:
+        return float(sum(n.score for n in self.notebooks))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(n.max_score for n in self.notebooks))
+
+    def to_json(self) -> dict:
+        return {"submission": self.submission, "score": self.score, "max_score": self.max_score,
+                "error": self.error, "notebooks": [n.to_json() for n in self.notebooks]}

@@ -1,0 +1,142 @@
+"""How a notebook's graded functions are specified: written once, read by the grader and the self-checks.
+
+A spec module in :mod:`autograde.specs` defines one :class:`NotebookSpec` named ``NOTEBOOK``. For each
+graded function it says how to make inputs (:attr:`FunctionSpec.make_case`), what each check is worth
+(:attr:`FunctionSpec.points`), which other graded functions it calls (replaced by the reference while it is
+graded, so that one mistake costs points once), how its gradients are checked by finite differences
+(:class:`Gradient`) and which recognisable mistakes deserve a hint (:class:`Mistake`).
+
+Nothing here is reference code: inputs are made from random numbers and, where a function takes another
+function's output (a backward pass takes a forward pass's cache), from *reference* functions passed in
+through ``fns``, a lookup by name that the grader fills from ``solutions/``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+# the checks, in the order they are reported: id -> name shown to people
+CHECKS = {
+    "shapes": "shapes and dtypes",
+    "values": "values",
+    "edge": "values at edge sizes",
+    "gradients": "gradient check",
+    "unchanged": "inputs left unchanged",
+}
+
+Fns = Callable[[str], Callable]  # a function of the course by name: reference (grading) or the student's (self-check)
+
+VISIBLE_SEED = 7  # cases shown to students (stored by `autograde build`)
+HIDDEN_SEED = 20261130  # default for grading; instructors may set AUTOGRADE_SEED or --seed
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input to a graded function.
+
+    ``args`` are the function's arguments by name, in signature order. ``context`` holds what a gradient
+    check needs beyond the arguments (a backward pass gets a cache, its check needs the forward inputs).
+    """
+
+    label: str
+    args: dict[str, Any]
+    context: dict[str, Any] = field(default_factory=dict)
+    edge: bool = False
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """A gradient check: the function's returned gradients against finite differences of a forward pass.
+
+    ``numeric(forward, context)`` returns ``{key: gradient}``, computed by finite differences of
+    ``forward`` (looked up by name: the reference when grading, the student's own in a self-check). Each
+    key names an entry of the returned dict (of output ``within`` when the function returns a tuple), or
+    the whole output when the function returns a single array.
+    """
+
+    forward: str | None
+    numeric: Callable[[Callable | None, dict], dict[str, np.ndarray]]
+    within: str | None = None
+    tolerance: float = 1e-6
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A recognisable mistake, and the hint shown when a student's wrong answer looks like it.
+
+    Either ``outputs(case, fns)`` returns what the mistake would give, as ``{output: value}`` for some of
+    the outputs (an output is named as in :attr:`FunctionSpec.outputs`, by key for a dict, ``""`` for a
+    single array), computed from the reference functions in ``fns``; or ``when(out, ref, case)`` tells
+    whether the student's output ``out`` shows the mistake, given the reference output ``ref``.
+    """
+
+    hint: str
+    outputs: Callable[[Case, Fns], dict[str, Any]] | None = None
+    when: Callable[[Any, Any, Case], bool] | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    make_case: Callable[[np.random.Generator, dict, Fns], Case]
+    points: Mapping[str, float]
+    sizes: tuple[dict, ...]
+    edge_sizes: tuple[dict, ...]
+    outputs: tuple[str, ...] | None = None  # names of the returned tuple's items; None: one value
+    depends: tuple[str, ...] = ()
+    gradient: Gradient | None = None
+    mistakes: tuple[Mistake, ...] = ()
+    rtol: float = 1e-6
+    atol: float = 1e-9
+
+    def __post_init__(self) -> None:
+        unknown = set(self.points) - set(CHECKS)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown checks {sorted(unknown)}; known: {list(CHECKS)}")
+        if ("gradients" in self.points) != (self.gradient is not None):
+            raise ValueError(f"{self.name}: a gradient check needs both points and a Gradient")
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(self.points.values()))
+
+    def cases(self, seed: int, fns: Fns, stem: str) -> list[Case]:
+        """The inputs for one grading (or the visible self-check), the same every time for one seed."""
+        out = []
+        for i, (size, edge) in enumerate([(s, False) for s in self.sizes] + [(s, True) for s in self.edge_sizes]):
+            rng = np.random.default_rng([seed, zlib.crc32(stem.encode()), zlib.crc32(self.name.encode()), i])
+            case = self.make_case(rng, dict(size), fns)
+            out.append(Case(case.label, case.args, case.context, edge))
+        return out
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    stem: str
+    functions: tuple[FunctionSpec, ...]
+    # functions this notebook uses from earlier notebooks: name -> the stem that defines it
+    imports: Mapping[str, str] = field(default_factory=dict)
+
+    def function(self, name: str) -> FunctionSpec:
+        for f in self.functions:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.stem} grades no function named {name!r}")
+
+    @property
+    def max_score(self) -> float:
+        return sum(f.max_score for f in self.functions)
+
+    def home_of(self, name: str) -> str:
+        """The stem of the notebook whose reference defines ``name``."""
+        if name in self.imports:
+            return self.imports[name]
+        return self.stem
+
+
+def size_label(size: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in size.items() if not k.startswith("_"))

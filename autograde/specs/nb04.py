@@ -1,0 +1,211 @@
+"""Notebook 04, Backpropagation through time (通过时间的反向传播)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograde import testfunctions, wire
+from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
+from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, one_hot_targets, rnn_parameters
+from course_utils.gradcheck import centred_differences
+
+STEM = "04_backpropagation_through_time"
+FORWARD_STEM = "03_recurrent_neural_network"
+
+BACKWARD_POINTS = {"shapes": 1, "values": 2, "edge": 1, "gradients": 2, "unchanged": 1}
+
+
+def _gradients(loss, variables: dict) -> dict:
+    """Centred differences of ``loss()`` with respect to each named array (perturbed in place)."""
+    return {key: centred_differences(loss, x) for key, x in variables.items()}
+
+
+# -------------------------------------------------------------------------------------- rnn_cell_backward
+
+def cell_backward_case(rng, size, fns):
+    n_x, n_a, m = size["n_x"], size["n_a"], size["m"]
+    xt, a_prev = normal(rng, n_x, m), normal(rng, n_a, m, scale=0.8)
+    parameters = rnn_parameters(rng, **size)
+    da_next = normal(rng, n_a, m)
+    _, _, cache = fns("rnn_cell_forward")(xt, a_prev, parameters)
+    context = {"xt": xt, "a_prev": a_prev, "parameters": parameters, "da_next": da_next}
+    return Case(size_label(size), {"da_next": da_next, "cache": cache}, context)
+
+
+def cell_backward_numeric(forward, context):
+    c = wire.copy(context)
+    p = c["parameters"]
+
+    def loss():  # the scalar whose gradient da_next is: sum(da_next * a_next)
+        return np.sum(c["da_next"] * forward(c["xt"], c["a_prev"], p)[0])
+
+    return _gradients(loss, {"dxt": c["xt"], "da_prev": c["a_prev"], "dWax": p["Wax"], "dWaa": p["Waa"],
+                             "dba": p["ba"]})
+
+
+def _without_tanh_derivative(case, fns):
+    a_next = case.args["cache"][0]
+    return fns("rnn_cell_backward")(case.args["da_next"] / (1 - a_next**2), case.args["cache"])
+
+
+rnn_cell_backward = FunctionSpec(
+    name="rnn_cell_backward",
+    make_case=cell_backward_case,
+    points=BACKWARD_POINTS,
+    sizes=SEQ_SIZES,
+    edge_sizes=SEQ_EDGE,
+    gradient=Gradient(forward="rnn_cell_forward", numeric=cell_backward_numeric),
+    mistakes=(
+        Mistake("the gradients miss tanh's derivative: multiply da_next by (1 - a_next**2) first.",
+                outputs=_without_tanh_derivative),
+        Mistake("dba must keep its column shape (n_a, 1): sum over the examples with keepdims=True.",
+                when=lambda out, ref, case: isinstance(out, dict) and isinstance(out.get("dba"), np.ndarray)
+                and out["dba"].size == ref["dba"].size and out["dba"].shape != ref["dba"].shape),
+    ),
+)
+
+
+# ------------------------------------------------------------------------------------------- rnn_backward
+
+def backward_case(rng, size, fns):
+    n_x, n_a, m, T_x = size["n_x"], size["n_a"], size["m"], size["T_x"]
+    x, a0 = normal(rng, n_x, m, T_x), normal(rng, n_a, m, scale=0.8)
+    parameters = rnn_parameters(rng, **size)
+    da = normal(rng, n_a, m, T_x)
+    _, _, caches = fns("rnn_forward")(x, a0, parameters)
+    context = {"x": x, "a0": a0, "parameters": parameters, "da": da}
+    return Case(size_label(size), {"da": da, "caches": caches}, context)
+
+
+def backward_numeric(forward, context):
+    c = wire.copy(context)
+    p = c["parameters"]
+
+    def loss():  # the scalar whose gradient da is: sum over t of da<t> * a<t>
+        return np.sum(c["da"] * forward(c["x"], c["a0"], p)[0])
+
+    return _gradients(loss, {"dx": c["x"], "da0": c["a0"], "dWax": p["Wax"], "dWaa": p["Waa"], "dba": p["ba"]})
+
+
+def _close(out, ref, key, index=...):
+    return (isinstance(out, dict) and isinstance(out.get(key), np.ndarray) and out[key].shape == ref[key].shape
+            and np.allclose(out[key][index], ref[key][index]))
+
+
+rnn_backward = FunctionSpec(
+    name="rnn_backward",
+    make_case=backward_case,
+    points=BACKWARD_POINTS,
+    depends=("rnn_cell_backward",),
+    sizes=SEQ_SIZES,
+    edge_sizes=SEQ_EDGE,
+    gradient=Gradient(forward="rnn_forward", numeric=backward_numeric),
+    mistakes=(
+        Mistake("dx and da0 are right but the weight gradients are not: add every time step's dWax, dWaa "
+                "and dba to the totals (+=) instead of overwriting them.",
+                when=lambda out, ref, case: _close(out, ref, "dx") and _close(out, ref, "da0")
+                and not all(_close(out, ref, k) for k in ("dWax", "dWaa", "dba"))),
+        Mistake("only the last time step's dx is right: at each step the gradient arriving from above, "
+                "da[:, :, t], must be added to da_prev coming back from step t+1.",
+                when=lambda out, ref, case: case.args["da"].shape[2] > 1
+                and _close(out, ref, "dx", (..., -1)) and not _close(out, ref, "dx")),
+    ),
+)
+
+
+# --------------------------------------------------------------------------------- rnn_loss_and_gradients
+
+def loss_case(rng, size, fns):
+    n_x, n_a, n_y, m, T_x = size["n_x"], size["n_a"], size["n_y"], size["m"], size["T_x"]
+    args = {
+        "x": normal(rng, n_x, m, T_x),
+        "y": one_hot_targets(rng, n_y, m, T_x),
+        "a0": normal(rng, n_a, m, scale=0.8),
+        "parameters": rnn_parameters(rng, **size),
+    }
+    return Case(size_label(size), args, context=args)
+
+
+def cross_entropy(y_pred: np.ndarray, y: np.ndarray) -> float:
+    """The lecture's loss: sum over t of -sum(y log y_hat), averaged over the m examples."""
+    return float(-np.sum(y * np.log(y_pred)) / y.shape[1])
+
+
+def loss_numeric(forward, context):
+    c = wire.copy(context)
+    p = c["parameters"]
+
+    def loss():
+        return cross_entropy(forward(c["x"], c["a0"], p)[1], c["y"])
+
+    keys = {"dWax": p["Wax"], "dWaa": p["Waa"], "dWya": p["Wya"], "dba": p["ba"], "dby": p["by"], "da0": c["a0"]}
+    return _gradients(loss, keys)
+
+
+rnn_loss_and_gradients = FunctionSpec(
+    name="rnn_loss_and_gradients",
+    make_case=loss_case,
+    points={"shapes": 1, "values": 3, "edge": 1, "gradients": 2, "unchanged": 1},
+    outputs=("loss", "gradients"),
+    depends=("rnn_forward", "rnn_backward"),
+    sizes=SEQ_SIZES,
+    edge_sizes=SEQ_EDGE,
+    gradient=Gradient(forward="rnn_forward", numeric=loss_numeric, within="gradients"),
+    mistakes=(
+        Mistake("the loss is not averaged over the m examples: divide the summed cross-entropy by m.",
+                when=lambda out, ref, case: isinstance(out, tuple) and np.isscalar(out[0]) and case.args["y"].shape[1] > 1
+                and np.isclose(out[0], ref[0] * case.args["y"].shape[1])),
+        Mistake("the loss is right but the gradients are not: da for rnn_backward comes only from the "
+                "outputs, Wya^T (y_pred - y) / m at every step.",
+                when=lambda out, ref, case: isinstance(out, tuple) and np.isscalar(out[0])
+                and np.isclose(out[0], ref[0])),
+    ),
+)
+
+
+# ------------------------------------------------------------------------------------ numerical_gradient
+
+def numgrad_case(rng, size, fns):
+    name = testfunctions.NAMES[size["f"] % len(testfunctions.NAMES)]
+    x = normal(rng, *size["shape"])
+    return Case(f"f={name}, x.shape={tuple(size['shape'])}",
+                {"f": wire.FunctionRef(name), "x": x}, context={"f": name, "x": x})
+
+
+def numgrad_analytic(forward, context):
+    return {"": testfunctions.gradient(context["f"], context["x"])}
+
+
+def _one_sided(case, fns, eps=1e-5):
+    f, x = testfunctions.function(case.args["f"].name), case.args["x"].copy()
+    base = f(x)
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        saved = x[idx]
+        x[idx] = saved + eps
+        grad[idx] = (f(x) - base) / eps
+        x[idx] = saved
+    return {"": grad}
+
+
+numerical_gradient = FunctionSpec(
+    name="numerical_gradient",
+    make_case=numgrad_case,
+    points={"shapes": 1, "values": 2, "edge": 1, "gradients": 2, "unchanged": 2},
+    sizes=(dict(f=0, shape=(3, 4)), dict(f=1, shape=(2, 3, 2)), dict(f=2, shape=(5,))),
+    edge_sizes=(dict(f=1, shape=(1,)), dict(f=0, shape=(1, 1))),
+    gradient=Gradient(forward=None, numeric=numgrad_analytic, tolerance=1e-7),
+    rtol=1e-6,
+    atol=1e-8,
+    mistakes=(
+        Mistake("this looks like a one-sided difference (f(x+ε) - f(x)) / ε: use the centred difference "
+                "(f(x+ε) - f(x-ε)) / (2ε), whose error is O(ε²).", outputs=_one_sided),
+    ),
+)
+
+
+NOTEBOOK = NotebookSpec(
+    stem=STEM,
+    functions=(numerical_gradient, rnn_cell_backward, rnn_backward, rnn_loss_and_gradients),
+    imports={"softmax": FORWARD_STEM, "rnn_cell_forward": FORWARD_STEM, "rnn_forward": FORWARD_STEM},
+)

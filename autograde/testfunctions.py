@@ -1,0 +1,56 @@
+"""Scalar test functions with known gradients, for grading functions that take a function as input.
+
+They cross from the grader to the student's process by name (:class:`autograde.wire.FunctionRef`).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+
+def _wave(x: np.ndarray) -> float:
+    return float(np.sum(np.sin(x) * x**2))
+
+
+def _wave_grad(x: np.ndarray) -> np.ndarray:
+    return np.cos(x) * x**2 + 2 * x * np.sin(x)
+
+
+def _softplus(x: np.ndarray) -> float:
+    return float(np.sum(np.logaddexp(0.0, x)) + 0.5 * np.sum(x**2))
+
+
+def _softplus_grad(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x)) + x
+
+
+def _coupled(x: np.ndarray) -> float:
+    # every entry's gradient depends on all the others
+    return float(np.tanh(np.sum(x * np.arange(1, x.size + 1).reshape(x.shape)) / x.size) + np.sum(x**3) / 3)
+
+
+def _coupled_grad(x: np.ndarray) -> np.ndarray:
+    w = np.arange(1, x.size + 1).reshape(x.shape) / x.size
+    return (1 - np.tanh(np.sum(x * w)) ** 2) * w + x**2
+
+
+_CATALOGUE: dict[str, tuple[Callable[[np.ndarray], float], Callable[[np.ndarray], np.ndarray]]] = {
+    "wave": (_wave, _wave_grad),
+    "softplus": (_softplus, _softplus_grad),
+    "coupled": (_coupled, _coupled_grad),
+}
+NAMES = tuple(_CATALOGUE)
+
+
+def function(name: str) -> Callable[[np.ndarray], float]:
+    """The test function ``name``: takes an array, returns a float."""
+    if name not in _CATALOGUE:
+        raise KeyError(f"no test function named {name!r}")
+    return _CATALOGUE[name][0]
+
+
+def gradient(name: str, x: np.ndarray) -> np.ndarray:
+    """The exact gradient of test function ``name`` at ``x``."""
+    return _CATALOGUE[name][1](np.asarray(x, dtype=np.float64))

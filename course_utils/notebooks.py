@@ -1,0 +1,187 @@
+"""Run a notebook's code outside Jupyter, and import functions from another notebook of the course.
+
+A notebook's *code* is its code cells minus two kinds that the course marks in cell metadata:
+
+* self-check cells (nbgrader test cells: ``grade: true`` without ``solution``), which judge the code;
+* demonstration cells (locked cells whose nbgrader ``grade_id`` starts with ``demo_``): figures and
+  experiments, which take time and are no part of any graded function.
+
+Everything else runs in order, the student's own extra cells included. The grader, the reference loader
+and :func:`import_functions` all use :func:`code_cells` and :func:`exec_cells`, so they agree on what a
+notebook defines.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import os
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+
+DEMO_PREFIX = "demo_"
+
+# the folder of the notebook whose code is running; import_functions looks for sibling notebooks from it
+notebook_dir: contextvars.ContextVar[Path | None] = contextvars.ContextVar("notebook_dir", default=None)
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int  # position among all the notebook's cells, counting from 1
+    source: str
+
+
+@dataclass(frozen=True)
+class CellError:
+    index: int
+    message: str  # "NameError: name 'np' is not defined (cell 3, line 2)"
+
+
+def _meta(cell: Any) -> dict:
+    meta = cell.get("metadata", {}) or {}
+    nbg = meta.get("nbgrader", {}) if isinstance(meta, dict) else {}
+    return nbg if isinstance(nbg, dict) else {}
+
+
+def is_test_cell(cell: Any) -> bool:
+    nbg = _meta(cell)
+    return bool(nbg.get("grade")) and not nbg.get("solution")
+
+
+def is_demo_cell(cell: Any) -> bool:
+    nbg = _meta(cell)
+    return bool(nbg.get("locked")) and str(nbg.get("grade_id", "")).startswith(DEMO_PREFIX)
+
+
+def _strip_magics(source: str) -> str:
+    """IPython-only lines (``%magic``, ``!shell``) become blank lines, keeping line numbers."""
+    lines = source.splitlines()
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+
+
+def code_cells(nb: Any) -> list[Cell]:
+    """The cells that make up a notebook's code, in order (see the module docstring)."""
+    cells = []
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") != "code" or is_test_cell(cell) or is_demo_cell(cell):
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(source)
+        cells.append(Cell(i, _strip_magics(str(source))))
+    return cells
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One line naming an exception and where in the notebook's cells it was raised."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.startswith("<cell "):
+            where = f" ({frame.filename[1:-1]}, line {frame.lineno})"
+            break
+    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith("<cell "):
+        where = f" ({exc.filename[1:-1]}, line {exc.lineno})"
+        return f"SyntaxError: {exc.msg}{where}"
+    text = str(exc)
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return f"{type(exc).__name__}: {text}{where}" if text else f"{type(exc).__name__}{where}"
+
+
+def exec_cells(cells: list[Cell], namespace: dict, folder: Path | None = None) -> list[CellError]:
+    """Run cells in ``namespace``; a cell that raises is reported and the next one still runs."""
+    errors = []
+    token = notebook_dir.set(folder)
+    try:
+        for cell in cells:
+            try:
+                exec(compile(cell.source, f"<cell {cell.index}>", "exec"), namespace)
+            except Exception as exc:  # noqa: BLE001 - a student's cell may raise anything
+                errors.append(CellError(cell.index, describe_exception(exc)))
+    finally:
+        notebook_dir.reset(token)
+    return errors
+
+
+def parse_notebook(text: str) -> dict:
+    """A notebook's JSON as a dict with a list of ``cells`` (format 4; older formats are converted).
+
+    Plain ``json`` for the common case: importing nbformat costs about a second (its schema validator),
+    which grading a notebook in well under that cannot afford. ValueError if it is not a notebook.
+    """
+    nb = json.loads(text)
+    if not isinstance(nb, dict) or "nbformat" not in nb:
+        raise ValueError("the file is JSON but not a notebook (it has no 'nbformat' field)")
+    if nb.get("nbformat") != 4:
+        import nbformat  # old formats are rare: let nbformat convert them
+
+        nb = nbformat.reads(text, as_version=4)
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise ValueError("the file is JSON but not a notebook (it has no list of cells)")
+    return nb
+
+
+def load_namespace(path: Path) -> tuple[dict, list[CellError]]:
+    """Read a notebook and run its code in a fresh namespace."""
+    nb = parse_notebook(path.read_text(encoding="utf-8"))
+    namespace: dict = {"__name__": f"notebook_{path.stem}"}
+    errors = exec_cells(code_cells(nb), namespace, folder=path.parent)
+    return namespace, errors
+
+
+def _missing(stem: str, name: str, reason: str) -> Callable:
+    def missing(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"{name} comes from your notebook {stem}, which could not be used: {reason}")
+
+    missing.__name__ = name
+    return missing
+
+
+def find_notebook(stem: str) -> Path | None:
+    """Where ``<stem>.ipynb`` is: beside the running notebook's folder, in it, or under COURSE_NOTEBOOKS."""
+    here = notebook_dir.get() or Path.cwd()
+    candidates = [here.parent / stem / f"{stem}.ipynb", here / f"{stem}.ipynb"]
+    if os.environ.get("COURSE_NOTEBOOKS"):
+        candidates.insert(0, Path(os.environ["COURSE_NOTEBOOKS"]) / stem / f"{stem}.ipynb")
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def import_functions(stem: str, *names: str) -> tuple[Callable, ...]:
+    """Functions you wrote in an earlier notebook of the course, e.g. your forward pass for notebook 04.
+
+    Parameters
+    ----------
+    stem : str
+        The other notebook's stem, e.g. ``"03_recurrent_neural_network"``. It is looked for in the folder
+        beside this notebook's (``../<stem>/<stem>.ipynb``), as the course is laid out.
+    *names : str
+        The functions to take from it.
+
+    Returns
+    -------
+    tuple of callables, one per name
+        If the notebook or a function cannot be found, a message says so and the function returned in its
+        place raises an error explaining why when called, so that the rest of this notebook still runs.
+    """
+    path = find_notebook(stem)
+    if path is None:
+        reason = f"{stem}.ipynb was not found in ../{stem}/"
+        print(f"Note: {reason}; functions taken from it will raise an error when called.")
+        return tuple(_missing(stem, n, reason) for n in names)
+    namespace, errors = load_namespace(path)
+    for err in errors:
+        print(f"Note: in {path.name}, {err.message}")
+    found = []
+    for name in names:
+        fn = namespace.get(name)
+        if callable(fn):
+            found.append(fn)
+        else:
+            reason = f"{path.name} defines no function {name}"
+            print(f"Note: {reason}.")
+            found.append(_missing(stem, name, reason))
+    return tuple(found)
