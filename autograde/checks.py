@@ -152,24 +152,24 @@ def _matches(out: Any, mistake: dict, spec: FunctionSpec) -> bool:
 
 
 def _generic_hint(failing: list[tuple]) -> str | None:
-    """A hint from the shape of the error alone: sign, constant factor, transposition."""
-    for name, o, r in failing:
-        if o.size != r.size:
-            if o.ndim == 2 and o.shape == r.shape[::-1]:
-                return f"{name} looks transposed."
-            continue
-        o = o.reshape(r.shape)
-        if not np.all(np.isfinite(o)):
-            return f"{name} has NaN or inf: look for an overflow (exp of a large number) or a division by zero."
-        if np.allclose(o, -r, rtol=1e-6, atol=1e-9) and np.any(r):
-            return f"{name} has the wrong sign."
-        if o.ndim == 2 and r.shape[0] == r.shape[1] and np.allclose(o, r.T):
-            return f"{name} looks transposed."
-        mask = np.abs(r) > 1e-8
-        if mask.sum() >= 2:
-            ratio = o[mask] / r[mask]
-            if np.allclose(ratio, ratio[0], rtol=1e-6) and not np.isclose(ratio[0], 1.0):
-                return f"{name} is off by a constant factor of {ratio[0]:.4g}."
+    """A hint from the shape of the first wrong output's error alone: sign, constant factor, transposition."""
+    if not failing:
+        return None
+    name, o, r = failing[0]
+    if o.size != r.size:
+        return f"{name} looks transposed." if o.ndim == 2 and o.shape == r.shape[::-1] else None
+    o = o.reshape(r.shape)
+    if not np.all(np.isfinite(o)):
+        return f"{name} has NaN or inf: look for an overflow (exp of a large number) or a division by zero."
+    if np.any(r) and np.allclose(o, -r, rtol=1e-6, atol=1e-9):
+        return f"{name} has the wrong sign."
+    if o.ndim == 2 and r.shape[0] == r.shape[1] > 1 and np.allclose(o, r.T):
+        return f"{name} looks transposed."
+    mask = np.abs(r) > 1e-8
+    if mask.sum() >= 4:  # fewer entries can be proportional by chance (two softmax gradients always are)
+        ratio = o[mask] / r[mask]
+        if np.allclose(ratio, ratio[0], rtol=1e-6) and not np.isclose(ratio[0], 1.0):
+            return f"{name} is off by a constant factor of {ratio[0]:.4g}."
     return None
 
 
@@ -222,8 +222,7 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
         if "unchanged" in by_id:
             changed = _changed_inputs(case.args, res.get("args_after"))
             if changed:
-                unchanged_msgs.append(f"{changed} was modified in place (inputs: {case.label}); work on a copy, "
-                                      "e.g. x = x.copy(), or write x = x + ... instead of x += ...")
+                unchanged_msgs.append(f"{changed} was modified in place (inputs: {case.label}); {spec.unchanged_hint}")
         if spec.gradient:
             if prep.numeric is None:
                 grad_msgs.append(prep.numeric_error or "no finite-difference gradients to compare with")

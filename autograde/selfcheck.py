@@ -43,7 +43,9 @@ def _stored(path: str, mtime: float) -> dict:
 
 
 def _find_stored(stem: str) -> Path | None:
-    for candidate in (Path.cwd() / f"{stem}.selfcheck.json", paths.expected_file(stem)):
+    here = Path.cwd()
+    name = f"{stem}.selfcheck.json"
+    for candidate in (here / name, here.parent / stem / name, paths.expected_file(stem)):
         if candidate.is_file():
             return candidate
     return None
@@ -79,6 +81,13 @@ def _student_fns(fn: Callable) -> Callable[[str], Callable]:
     return fns
 
 
+def _judge_in_kernel(fspec, fn: Callable, prep: Prepared | str, deps: dict[str, Callable]) -> FunctionResult:
+    if isinstance(prep, str):
+        return judge(Prepared(fspec, [], [], lambda i, j: None), prep)
+    namespace = fn.__globals__ if hasattr(fn, "__globals__") else {}
+    return judge(prep, run_cases(fn, namespace, [c.args for c in prep.cases], deps))
+
+
 def format_result(result: FunctionResult, mode: str, seconds: float) -> str:
     lines = [f"{result.name} ({mode}): {result.score:g} / {result.max_score:g} points  [{seconds:.2f} s]"]
     for chk in result.checks:
@@ -100,27 +109,49 @@ class SelfCheck:
                             f"{', '.join(f.name for f in self.spec.functions)}")
         return name
 
-    def _run(self, fn: Callable, prep: Prepared | str, deps: dict[str, Callable], mode: str) -> float:
+    def _run(self, fn: Callable, prep: Callable[[], Prepared | str], deps: dict[str, Callable], mode: str,
+             notes: Callable[[], list[str]] = list) -> float:
         start = time.perf_counter()
         name = self._name(fn)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            if isinstance(prep, str):
-                result = judge(Prepared(self.spec.function(name), [], [], lambda i, j: None), prep)
-            else:
-                namespace = fn.__globals__ if hasattr(fn, "__globals__") else {}
-                results = run_cases(fn, namespace, [c.args for c in prep.cases], deps)
-                result = judge(prep, results)
-        print(format_result(result, mode, time.perf_counter() - start))
+            result = _judge_in_kernel(self.spec.function(name), fn, prep(), deps)
+            lines = notes()
+        lines.append(format_result(result, mode, time.perf_counter() - start))
+        print("\n".join(lines))
         return result.score
 
     def __call__(self, fn: Callable) -> float:
         """Check ``fn`` on the visible cases; print what passed and failed; return the points."""
         name = self._name(fn)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            prep = visible_prepared(self.stem, name, _student_fns(fn))
-        return self._run(fn, prep, {}, "self-check")
+        return self._run(fn, lambda: visible_prepared(self.stem, name, _student_fns(fn)), {}, "self-check",
+                         notes=lambda: self._dependency_notes(fn))
+
+    def _dependency_notes(self, fn: Callable) -> list[str]:
+        """Warnings about the student's functions that ``fn`` relies on and that fail their own self-check.
+
+        In a self-check ``fn`` calls the student's own versions (the grader gives it the reference ones), and a
+        backward function is checked against the student's own forward: a mistake there shows up here too.
+        """
+        fspec = self.spec.function(fn.__name__)
+        relied_on = list(fspec.depends)
+        if fspec.gradient and fspec.gradient.forward and fspec.gradient.forward not in relied_on:
+            relied_on.append(fspec.gradient.forward)
+        notes = []
+        for dep in relied_on:
+            dep_fn = getattr(fn, "__globals__", {}).get(dep)
+            home = self.spec.home_of(dep)
+            if not callable(dep_fn) or dep not in {f.name for f in specs.get(home).functions}:
+                continue
+            dep_spec = specs.get(home).function(dep)
+            result = _judge_in_kernel(dep_spec, dep_fn, visible_prepared(home, dep, _student_fns(dep_fn)), {})
+            if result.score < result.max_score:
+                where = "" if home == self.stem else f" (notebook {home})"
+                notes.append(f"Note: your {dep}{where} does not pass its own self-check "
+                             f"({result.score:g} / {result.max_score:g}), and this check relies on it: fix {dep} "
+                             f"first. (The grader gives {fn.__name__} the reference {dep}, so a mistake in "
+                             f"{dep} costs points only once.)")
+        return notes
 
     def grade(self, fn: Callable, seed: int | None = None) -> float:
         """Grade ``fn`` as the grader does: hidden inputs, the reference from solutions/."""
@@ -128,6 +159,5 @@ class SelfCheck:
         import os
 
         seed = int(os.environ.get("AUTOGRADE_SEED", HIDDEN_SEED)) if seed is None else seed
-        prep = reference.prepare(self.stem, name, seed)
         deps = reference.dependencies(self.stem, name)
-        return self._run(fn, prep, deps, "graded")
+        return self._run(fn, lambda: reference.prepare(self.stem, name, seed), deps, "graded")

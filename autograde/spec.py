@@ -92,6 +92,8 @@ class FunctionSpec:
     mistakes: tuple[Mistake, ...] = ()
     rtol: float = 1e-6
     atol: float = 1e-9
+    # advice shown when the function modifies one of its inputs
+    unchanged_hint: str = "work on a copy, e.g. x = x.copy(), or write x = x + ... instead of x += ..."
 
     def __post_init__(self) -> None:
         unknown = set(self.points) - set(CHECKS)

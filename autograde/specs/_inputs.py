@@ -16,6 +16,8 @@ SEQ_EDGE = (
     dict(n_x=1, n_a=1, n_y=1, m=1, T_x=2),
     dict(n_x=3, n_a=2, n_y=4, m=2, T_x=1),
 )
+# with one class the softmax is 1 and a cross-entropy loss is 0 whatever the weights: keep n_y = 2 for losses
+LOSS_EDGE = tuple(dict(size, n_y=max(2, size["n_y"])) for size in SEQ_EDGE)
 
 
 def normal(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 
 from autograde import testfunctions, wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
-from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, one_hot_targets, rnn_parameters
+from autograde.specs._inputs import LOSS_EDGE, SEQ_EDGE, SEQ_SIZES, normal, one_hot_targets, rnn_parameters
 from course_utils.gradcheck import centred_differences
 
 STEM = "04_backpropagation_through_time"
@@ -149,7 +149,7 @@ rnn_loss_and_gradients = FunctionSpec(
     outputs=("loss", "gradients"),
     depends=("rnn_forward", "rnn_backward"),
     sizes=SEQ_SIZES,
-    edge_sizes=SEQ_EDGE,
+    edge_sizes=LOSS_EDGE,
     gradient=Gradient(forward="rnn_forward", numeric=loss_numeric, within="gradients"),
     mistakes=(
         Mistake("the loss is not averaged over the m examples: divide the summed cross-entropy by m.",
@@ -197,6 +197,7 @@ numerical_gradient = FunctionSpec(
     gradient=Gradient(forward=None, numeric=numgrad_analytic, tolerance=1e-7),
     rtol=1e-6,
     atol=1e-8,
+    unchanged_hint="restore each entry from a saved copy of its value once f has been evaluated",
     mistakes=(
         Mistake("this looks like a one-sided difference (f(x+ε) - f(x)) / ε: use the centred difference "
                 "(f(x+ε) - f(x-ε)) / (2ε), whose error is O(ε²).", outputs=_one_sided),

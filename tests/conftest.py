@@ -1,0 +1,73 @@
+"""Shared helpers: the repository's paths, and submissions made by editing the reference notebooks."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from autograde.grade import Grader, Options
+
+ROOT = Path(__file__).resolve().parent.parent
+STEMS = ("03_recurrent_neural_network", "04_backpropagation_through_time")
+
+
+def solution_path(stem: str) -> Path:
+    return ROOT / "solutions" / stem / f"{stem}.ipynb"
+
+
+def assignment_path(stem: str) -> Path:
+    return ROOT / "assignments" / stem / f"{stem}.ipynb"
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def cell_source(cell: dict) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def solution_cell(nb: dict, name: str) -> dict:
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == name:
+            return cell
+    raise KeyError(name)
+
+
+def edited_solution(stem: str, name: str, old: str, new: str) -> dict:
+    """The reference notebook with one function's solution cell edited (``old`` must occur in it)."""
+    nb = copy.deepcopy(load(solution_path(stem)))
+    cell = solution_cell(nb, name)
+    source = cell_source(cell)
+    assert old in source, f"{old!r} is not in the solution of {name}"
+    cell["source"] = source.replace(old, new)
+    return nb
+
+
+def write_submission(folder: Path, stem: str, nb: dict) -> Path:
+    path = folder / stem / f"{stem}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def grader() -> Grader:
+    return Grader(Options(jobs=2))
+
+
+def scores(result) -> dict[str, float]:
+    """{function: score} of a submission's result."""
+    return {f.name: f.score for nb in result.notebooks for f in nb.functions}
+
+
+def function_result(result, name: str):
+    for nb in result.notebooks:
+        for f in nb.functions:
+            if f.name == name:
+                return f
+    raise KeyError(name)

@@ -1,0 +1,84 @@
+"""Plausible student mistakes: each is caught, charged to its own function only, and explained.
+
+Each case edits one function of the reference notebook. The grader must take points from that function
+(from the named checks, and no others), leave every other function of the notebook at full marks, and
+say something useful: the hint, or the kind of problem.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import edited_solution, function_result, scores, write_submission
+
+S03, S04 = "03_recurrent_neural_network", "04_backpropagation_through_time"
+
+# (id, stem, function, old text, new text, checks that must fail, text the feedback must contain)
+MISTAKES = [
+    ("softmax-unstable", S03, "softmax", "np.exp(z - np.max(z, axis=0, keepdims=True))", "np.exp(z)",
+     {"values"}, "subtract each column's maximum"),
+    ("softmax-axis", S03, "softmax", "np.sum(e, axis=0, keepdims=True)", "np.sum(e, axis=1, keepdims=True)",
+     {"values", "values at edge sizes"}, "wrong axis"),
+    ("softmax-mutates-input", S03, "softmax", "e = np.exp(z - np.max(z, axis=0, keepdims=True))",
+     "z -= np.max(z, axis=0, keepdims=True)\n    e = np.exp(z)", {"inputs left unchanged"}, "modified in place"),
+    ("cell-missing-tanh", S03, "rnn_cell_forward", "np.tanh(Waa @ a_prev + Wax @ xt + ba)",
+     "Waa @ a_prev + Wax @ xt + ba", {"values", "values at edge sizes"}, "is tanh applied?"),
+    ("cell-sigmoid", S03, "rnn_cell_forward", "np.tanh(Waa @ a_prev + Wax @ xt + ba)",
+     "1 / (1 + np.exp(-(Waa @ a_prev + Wax @ xt + ba)))", {"values", "values at edge sizes"}, "uses tanh"),
+    ("cell-no-softmax", S03, "rnn_cell_forward", "softmax(Wya @ a_next + by)", "Wya @ a_next + by",
+     {"values", "values at edge sizes"}, "is softmax applied"),
+    ("cell-float32", S03, "rnn_cell_forward", "a_next = np.tanh(Waa @ a_prev + Wax @ xt + ba)",
+     "a_next = np.tanh(Waa @ a_prev + Wax @ xt + ba).astype(np.float32)", {"shapes and dtypes"}, "float32"),
+    ("forward-a0-reused", S03, "rnn_forward", "rnn_cell_forward(x[:, :, t], a_next, parameters)",
+     "rnn_cell_forward(x[:, :, t], a0, parameters)", {"values", "values at edge sizes"}, "computed from a0"),
+    ("compact-swapped", S03, "compact_parameters", 'np.hstack([parameters["Waa"], parameters["Wax"]])',
+     'np.hstack([parameters["Wax"], parameters["Waa"]])', {"values", "values at edge sizes"}, "Waa's columns come first"),
+    ("compact-cell-order", S03, "rnn_cell_forward_compact", "np.vstack([a_prev, xt])", "np.vstack([xt, a_prev])",
+     {"values", "values at edge sizes"}, "differs from the expected value"),
+    ("numgrad-one-sided", S04, "numerical_gradient", "grad[idx] = (f_plus - f_minus) / (2 * eps)",
+     "grad[idx] = (f_plus - f(x)) / eps", {"values", "values at edge sizes", "gradient check"}, "one-sided"),
+    ("numgrad-half-step", S04, "numerical_gradient", "(f_plus - f_minus) / (2 * eps)", "(f_plus - f_minus) / eps",
+     {"values", "values at edge sizes", "gradient check"}, "constant factor of 2"),
+    ("numgrad-never-restores", S04, "numerical_gradient", "x[idx] = saved\n",
+     "\n", {"values", "gradient check", "inputs left unchanged"}, "restore each entry"),
+    ("cell-backward-no-tanh-derivative", S04, "rnn_cell_backward", "dz = da_next * (1 - a_next**2)", "dz = da_next",
+     {"values", "values at edge sizes", "gradient check"}, "tanh's derivative"),
+    ("cell-backward-dba-flat", S04, "rnn_cell_backward", "np.sum(dz, axis=1, keepdims=True)", "np.sum(dz, axis=1)",
+     {"shapes and dtypes"}, "has shape"),
+    ("backward-not-accumulated", S04, "rnn_backward", 'dWax += grads["dWax"]', 'dWax = grads["dWax"]',
+     {"values", "values at edge sizes", "gradient check"}, "instead of overwriting"),
+    ("backward-no-carry", S04, "rnn_backward", "da[:, :, t] + da_prevt", "da[:, :, t]",
+     {"values", "values at edge sizes", "gradient check"}, "only the last time step's dx is right"),
+    ("backward-mutates-da", S04, "rnn_backward", "grads = rnn_cell_backward(da[:, :, t] + da_prevt, cache_list[t])",
+     "da[:, :, t] += da_prevt\n        grads = rnn_cell_backward(da[:, :, t], cache_list[t])",
+     {"inputs left unchanged"}, "da was modified in place"),
+    ("loss-not-averaged", S04, "rnn_loss_and_gradients", "loss = float(-np.sum(y * np.log(y_pred)) / m)",
+     "loss = float(-np.sum(y * np.log(y_pred)))", {"values", "values at edge sizes"},
+     "not averaged over the m examples"),
+    ("loss-gradient-not-scaled", S04, "rnn_loss_and_gradients", "dzy = (y_pred[:, :, t] - y[:, :, t]) / m",
+     "dzy = y_pred[:, :, t] - y[:, :, t]", {"values", "values at edge sizes", "gradient check"},
+     "the loss is right but the gradients are not"),
+]
+
+
+@pytest.mark.parametrize("case", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_mistake_is_caught_once_with_feedback(grader, tmp_path, case):
+    _, stem, name, old, new, failing, feedback = case
+    path = write_submission(tmp_path, stem, edited_solution(stem, name, old, new))
+    (result,) = grader.grade([path])
+    fn = function_result(result, name)
+    failed = {c.name for c in fn.checks if not c.passed}
+    assert failed == failing, fn.to_json()
+    messages = " ".join(c.message for c in fn.checks if not c.passed)
+    assert feedback in messages, messages
+    others = {k: v for k, v in scores(result).items() if k != name}
+    full = {f.name: f.max_score for nb in result.notebooks for f in nb.functions if f.name != name}
+    assert others == full, "the mistake was charged to another function too"
+
+
+def test_messages_never_show_hidden_inputs(grader, tmp_path):
+    path = write_submission(tmp_path, S03, edited_solution(S03, "rnn_cell_forward", "np.tanh(", "np.sin("))
+    (result,) = grader.grade([path])
+    messages = " ".join(c.message for c in function_result(result, "rnn_cell_forward").checks)
+    assert "differs from the expected value by up to" in messages
+    assert "[[" not in messages and "array(" not in messages

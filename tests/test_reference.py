@@ -1,0 +1,88 @@
+"""The reference solution and the checks themselves: the reference passes its own gradient checks, and
+the checks are able to fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograde import reference, specs, wire
+from autograde.checks import judge
+from autograde.spec import HIDDEN_SEED, VISIBLE_SEED
+from course_utils.gradcheck import relative_error
+
+FUNCTIONS = [(stem, f.name) for stem, nb in specs.all_specs().items() for f in nb.functions]
+
+
+def honest(prep):
+    return [{"outputs": wire.copy(e), "args_after": wire.copy(c.args), "error": None, "not_implemented": False}
+            for e, c in zip(prep.expected, prep.cases)]
+
+
+@pytest.mark.parametrize("stem, name", FUNCTIONS)
+def test_reference_passes_its_own_checks(stem, name):
+    prep = reference.prepare(stem, name, HIDDEN_SEED)
+    result = judge(prep, honest(prep))
+    assert result.score == result.max_score, result.to_json()
+
+
+@pytest.mark.parametrize("stem, name", [(s, n) for s, n in FUNCTIONS if specs.get(s).function(n).gradient])
+def test_reference_gradients_match_finite_differences(stem, name):
+    prep = reference.prepare(stem, name, HIDDEN_SEED)
+    fspec = prep.spec
+    for expected, numeric in zip(prep.expected, prep.numeric):
+        out = expected
+        if fspec.gradient.within:
+            out = out[fspec.outputs.index(fspec.gradient.within)]
+        for key, num in numeric.items():
+            got = out[key] if isinstance(out, dict) else out
+            assert np.linalg.norm(num) > 0, f"{key}: a zero gradient checks nothing"
+            assert relative_error(got, num) < 1e-7, key
+
+
+@pytest.mark.parametrize("stem, name", FUNCTIONS)
+def test_checks_can_fail(stem, name):
+    prep = reference.prepare(stem, name, HIDDEN_SEED)
+    results = honest(prep)
+    for r in results:  # every float output nudged by 1%: values (and gradients) must fail
+
+        def nudge(v):
+            if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+                return v * 1.01 + 1e-3
+            if isinstance(v, float):
+                return v * 1.01 + 1e-3
+            if isinstance(v, tuple):
+                return tuple(nudge(x) for x in v)
+            if isinstance(v, list):
+                return [nudge(x) for x in v]
+            if isinstance(v, dict):
+                return {k: nudge(x) for k, x in v.items()}
+            return v
+
+        r["outputs"] = nudge(r["outputs"])
+    result = judge(prep, results)
+    failed = {c.name for c in result.checks if not c.passed}
+    assert {"values", "values at edge sizes"} <= failed
+    assert ("gradient check" in failed) == (prep.spec.gradient is not None)
+
+
+@pytest.mark.parametrize("stem, name", FUNCTIONS)
+def test_cases_are_reproducible_and_hidden_differ_from_visible(stem, name):
+    nb = specs.get(stem)
+    fns = reference.functions(nb)
+    a = nb.function(name).cases(HIDDEN_SEED, fns, stem)
+    b = nb.function(name).cases(HIDDEN_SEED, fns, stem)
+    v = nb.function(name).cases(VISIBLE_SEED, fns, stem)
+    assert wire.dumps([c.args for c in a]) == wire.dumps([c.args for c in b])
+    assert wire.dumps([c.args for c in a]) != wire.dumps([c.args for c in v])
+    sizes = [c.label for c in a if c.edge]
+    assert any("m=1" in s for s in sizes) or name in ("numerical_gradient", "softmax", "compact_parameters")
+
+
+def test_edge_sizes_cover_m1_T1_n1():
+    for nb in specs.all_specs().values():
+        for f in nb.functions:
+            edges = f.edge_sizes
+            if "T_x" in edges[0]:
+                assert any(e["m"] == 1 for e in edges) and any(e["T_x"] == 1 for e in edges)
+                assert any(min(e["n_x"], e["n_a"], e["n_y"]) == 1 for e in edges)
