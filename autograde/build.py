@@ -7,7 +7,8 @@ For each notebook ``solutions/<stem>/<stem>.ipynb`` it writes
   NotImplementedError()``, hidden tests removed, outputs cleared, cells locked, checksums computed), minus
   the steps that need nbgrader's database;
 * ``assignments/<stem>/<stem>.selfcheck.json``: the visible cases of every graded function with the
-  reference's outputs, what each recognisable mistake would give, for the self-check cells.
+  reference's outputs, what each recognisable mistake would give, for the self-check cells; the same file
+  goes beside the solution notebook, from where ``nbgrader generate_assignment`` copies it.
 
 Both are deterministic, so a build on a clean checkout changes no file; ``--check`` says which files a
 build would change, without writing.
@@ -74,9 +75,16 @@ def selfcheck_cases(stem: str) -> str:
 
 
 def outputs(stem: str) -> dict:
+    """Every file the build writes for a notebook, with its content.
+
+    The stored cases go into the source folder too, as nbgrader copies a source folder's other files into
+    the release folder: `nbgrader generate_assignment` then gives the same assignments/ as this build.
+    """
+    cases = selfcheck_cases(stem)
     return {
         paths.assignment_notebook(stem): student_notebook(stem),
-        paths.expected_file(stem): selfcheck_cases(stem),
+        paths.expected_file(stem): cases,
+        paths.expected_file(stem, paths.solutions_dir() / stem): cases,
     }
 
 

@@ -1,0 +1,107 @@
+"""The notebooks as people use them: every solution notebook runs top to bottom in a fresh kernel, and the
+student notebooks' self-checks work without solutions/ on disk, as in a class."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograde import specs
+from conftest import ROOT, STEMS, assignment_path, cell_source, solution_path
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def execute(path: Path, timeout: int = 120) -> tuple[nbformat.NotebookNode, float]:
+    nb = nbformat.read(str(path), as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb, time.perf_counter() - start
+
+
+def outputs_of(cell) -> tuple[str, list]:
+    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+    results = [o.data["text/plain"] for o in cell.outputs if o.output_type == "execute_result"]
+    return text, results
+
+
+def test_solution_notebooks_execute_with_full_self_check_points():
+    for stem in STEMS:
+        nb, seconds = execute(solution_path(stem))
+        assert seconds < 60, f"{stem} took {seconds:.1f} s"
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            assert not any(o.output_type == "error" for o in cell.outputs), cell.source
+            assert not any(o.output_type == "stream" and o.name == "stderr" for o in cell.outputs), cell.source
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                _, results = outputs_of(cell)
+                assert results == [f"{float(meta['points'])}"], (cell.source, results)
+            if meta.get("grade_id", "").startswith("demo_"):
+                assert cell.outputs, f"demo cell {meta['grade_id']} shows nothing"
+
+
+def _as_student(tmp_path: Path, edits: dict[str, dict[str, str]]) -> Path:
+    """A class's copy of the student notebooks (no solutions/ anywhere), filled in from the reference with
+    ``edits[stem][function] = (old, new)`` applied."""
+    course = tmp_path / "class"
+    for stem in STEMS:
+        shutil.copytree(ROOT / "assignments" / stem, course / stem)
+        student = json.loads(assignment_path(stem).read_text())
+        reference = json.loads(solution_path(stem).read_text())
+        answers = {c["metadata"]["nbgrader"]["grade_id"]: cell_source(c) for c in reference["cells"]
+                   if c["metadata"].get("nbgrader", {}).get("solution")}
+        for cell in student["cells"]:
+            grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:
+                src = "\n".join(line for line in answers[grade_id].splitlines() if "SOLUTION ###" not in line
+                                 and "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+                for old, new in edits.get(stem, {}).get(grade_id, []):
+                    assert old in src
+                    src = src.replace(old, new)
+                cell["source"] = src
+        (course / stem / f"{stem}.ipynb").write_text(json.dumps(student))
+    return course
+
+
+def test_self_checks_work_without_solutions_and_match_the_grader(tmp_path, monkeypatch, grader):
+    # AUTOGRADE_ROOT points at a folder with no solutions/ and no assignments/: only the class's files exist
+    monkeypatch.setenv("AUTOGRADE_ROOT", str(tmp_path / "empty"))
+    course = _as_student(tmp_path, {
+        "03_recurrent_neural_network": {"rnn_cell_forward": [("np.tanh(Waa", "(Waa")]},
+        "04_backpropagation_through_time": {"rnn_backward": [('dWax += grads["dWax"]', 'dWax = grads["dWax"]')]},
+    })
+    monkeypatch.delenv("AUTOGRADE_ROOT")
+    (graded,) = grader.grade([course])
+    grader_scores = {f.name: f.score for nb in graded.notebooks for f in nb.functions}
+    monkeypatch.setenv("AUTOGRADE_ROOT", str(tmp_path / "empty"))
+    seen = {}
+    for stem in STEMS:
+        nb, seconds = execute(course / stem / f"{stem}.ipynb")
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                name = meta["grade_id"].removeprefix("check_")
+                text, results = outputs_of(cell)
+                assert len(results) == 1, text
+                seen[name] = (float(results[0]), text)
+    assert set(seen) == set(grader_scores)
+    assert seen["rnn_cell_forward"][0] < specs.get(STEMS[0]).function("rnn_cell_forward").max_score
+    assert "is tanh applied?" in seen["rnn_cell_forward"][1]
+    assert "instead of overwriting" in seen["rnn_backward"][1]
+    # rnn_forward calls the student's own (wrong) rnn_cell_forward in the self-check, and says so
+    assert "your rnn_cell_forward does not pass its own self-check" in seen["rnn_forward"][1]
+    # a backward pass is gradient-checked against the student's own forward, and says when that is wrong
+    assert "your rnn_cell_forward (notebook 03_recurrent_neural_network) does not pass" in seen["rnn_cell_backward"][1]
+    # where nothing the function relies on is wrong, the self-check gives the grader's score
+    for name in ("softmax", "rnn_cell_forward", "compact_parameters", "rnn_cell_forward_compact",
+                 "numerical_gradient"):
+        assert seen[name][0] == grader_scores[name], (name, seen[name], grader_scores[name])
