@@ -175,99 +175,114 @@ def _generic_hint(failing: list[tuple]) -> str | None:
 
 # ---------------------------------------------------------------------------------------------- verdicts
 
-def _case_error_message(label: str, error: str) -> str:
-    return f"{error} (inputs: {label})"
+def _top(name: str) -> str:
+    """The top-level output a leaf belongs to: ``caches[0][1]`` -> ``caches``."""
+    for i, ch in enumerate(name):
+        if ch in "[.":
+            return name[:i]
+    return name
+
+
+def _values_text(values: list[str], failing: list[tuple]) -> str:
+    first = _top(failing[0][0]) if failing else None
+    others = list(dict.fromkeys(_top(n) for n, _, _ in failing[1:] if _top(n) != first))
+    return values[0] + (f"; {', '.join(others)} also differ{'s' if len(others) == 1 else ''}" if others else "")
 
 
 def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
     """Score one function: ``results`` are :func:`autograde.calls.call_case` dicts, one per case, or a
     string saying why none came back (timed out, crashed...)."""
     spec = prep.spec
-    checks = [CheckResult(CHECKS[c], False, "", float(spec.points[c])) for c in CHECKS if c in spec.points]
-    by_id = {c: chk for c, chk in zip([c for c in CHECKS if c in spec.points], checks)}
+    ids = [c for c in CHECKS if c in spec.points]
+    by_id = {c: CheckResult(CHECKS[c], False, "", float(spec.points[c])) for c in ids}
+    checks = list(by_id.values())
 
-    def fail_all(message: str) -> FunctionResult:
+    if isinstance(results, str) or len(results) != len(prep.cases) or all(r.get("not_implemented") for r in results):
+        if isinstance(results, str):
+            message = results
+        elif len(results) != len(prep.cases):
+            message = f"the function was called on {len(prep.cases)} inputs but {len(results)} results came back"
+        else:
+            message = NOT_IMPLEMENTED
         for chk in checks:
             chk.message = message
         return FunctionResult(spec.name, checks)
 
-    if isinstance(results, str):
-        return fail_all(results)
-    if len(results) != len(prep.cases):
-        return fail_all(f"the function was called on {len(prep.cases)} inputs but {len(results)} results came back")
-    if all(r.get("not_implemented") for r in results):
-        return fail_all(NOT_IMPLEMENTED)
-
-    shapes_msgs, grad_msgs, unchanged_msgs = [], [], []
-    value_msgs: dict[bool, list[str]] = {False: [], True: []}
-    hints: dict[bool, str | None] = {False: None, True: None}
-    worst: dict[str, float] = {}
+    # problems per check: (inputs label, what is wrong)
+    problems: dict[str, list[tuple[str, str]]] = {c: [] for c in ids}
+    hints: dict[str, str | None] = {"values": None, "edge": None}
+    worst: dict[str, float] = {}  # per gradient key, the largest relative error against finite differences
+    worst_ref: dict[str, float] = {}  # ... and against the reference's analytic gradient
     for i, (case, res) in enumerate(zip(prep.cases, results)):
-        error = res.get("error")
-        if error:
-            msg = _case_error_message(case.label, error)
-            for bucket in (shapes_msgs, value_msgs[case.edge], unchanged_msgs):
-                bucket.append(msg)
-            if spec.gradient:
-                grad_msgs.append(msg)
+        value_check = "edge" if case.edge else "values"
+        if res.get("error"):
+            for c in ids:
+                if c in ("shapes", "unchanged", "gradients", value_check):
+                    problems[c].append((case.label, res["error"]))
             continue
         out = res["outputs"]
         structure, values, failing = _compare(out, prep.expected[i], spec)
-        shapes_msgs += [f"{m} (inputs: {case.label})" for m in structure]
-        if values:
-            value_msgs[case.edge].append(f"{values[0]} (inputs: {case.label})"
-                                         + (f"; {len(values) - 1} more output(s) differ" if len(values) > 1 else ""))
-            if hints[case.edge] is None:
-                hints[case.edge] = _hint(prep, i, out, failing)
-        if "unchanged" in by_id:
+        if structure and "shapes" in problems:
+            problems["shapes"].append((case.label, structure[0]))
+        if values and value_check in problems:
+            problems[value_check].append((case.label, _values_text(values, failing)))
+            if hints[value_check] is None:
+                hints[value_check] = _hint(prep, i, out, failing)
+        if "unchanged" in problems:
             changed = _changed_inputs(case.args, res.get("args_after"))
             if changed:
-                unchanged_msgs.append(f"{changed} was modified in place (inputs: {case.label}); {spec.unchanged_hint}")
-        if spec.gradient:
-            if prep.numeric is None:
-                grad_msgs.append(prep.numeric_error or "no finite-difference gradients to compare with")
-                continue
+                problems["unchanged"].append((case.label, f"{changed} was modified in place; {spec.unchanged_hint}"))
+        if spec.gradient and prep.numeric is not None:
             for key, num in prep.numeric[i].items():
                 got = _gradient_output(out, key, spec)
-                err = relative_error(got, num) if isinstance(got, np.ndarray) and got.size == num.size else float("inf")
-                if isinstance(got, np.ndarray) and got.size == num.size:
-                    err = relative_error(got.reshape(num.shape), num)
-                label = key or "the output"
-                worst[label] = max(worst.get(label, 0.0), err)
+                ref = _gradient_output(prep.expected[i], key, spec)
+                ok = isinstance(got, np.ndarray) and got.size == num.size
+                for table, target in ((worst, num), (worst_ref, ref)):
+                    err = relative_error(got.reshape(target.shape), target) if ok else float("inf")
+                    table[key or "the output"] = max(table.get(key or "the output", 0.0), err)
 
-    _settle(by_id.get("shapes"), shapes_msgs, "every output has the expected shape and dtype")
-    for edge, cid in ((False, "values"), (True, "edge")):
-        n = sum(1 for c in prep.cases if c.edge == edge)
-        msgs = value_msgs[edge]
-        if hints[edge]:
-            msgs = msgs + [f"Hint: {hints[edge]}"]
-        _settle(by_id.get(cid), msgs, f"all {n} inputs match the reference solution")
-    if spec.gradient and "gradients" in by_id:
-        chk = by_id["gradients"]
-        tol = spec.gradient.tolerance
-        against = f"finite differences of {spec.gradient.forward}" if spec.gradient.forward else "the exact gradient"
-        summary = ", ".join(f"{k} {v:.1e}{'' if v < tol else ' ✗'}" for k, v in worst.items())
-        bad = [k for k, v in worst.items() if not v < tol]
-        if grad_msgs:
-            _settle(chk, grad_msgs, "")
-        elif bad:
-            chk.passed, chk.message = False, (f"relative error against {against} (worst input): {summary}; "
-                                              f"{', '.join(bad)} above {tol:g}")
-        else:
-            chk.passed, chk.message = True, f"relative error against {against}: {summary}"
-    _settle(by_id.get("unchanged"), unchanged_msgs, "no input array was modified")
+    n_cases = {"values": sum(not c.edge for c in prep.cases), "edge": sum(c.edge for c in prep.cases)}
+    oks = {"shapes": "every output has the expected shape and dtype",
+           "values": f"all {n_cases['values']} inputs match the reference solution",
+           "edge": f"all {n_cases['edge']} inputs match the reference solution",
+           "unchanged": "no input array was modified"}
+    for c in ids:
+        if c != "gradients":
+            _settle(by_id[c], problems[c], oks[c], hints.get(c))
+    if "gradients" in by_id:
+        _gradient_verdict(by_id["gradients"], prep, problems["gradients"], worst, worst_ref)
     return FunctionResult(spec.name, checks)
 
 
-def _settle(chk: CheckResult | None, problems: list[str], ok: str) -> None:
-    if chk is None:
+def _gradient_verdict(chk: CheckResult, prep: Prepared, problems: list, worst: dict[str, float],
+                      worst_ref: dict[str, float]) -> None:
+    grad = prep.spec.gradient
+    if prep.numeric is None:
+        chk.passed, chk.message = False, prep.numeric_error or "no finite-difference gradients to compare with"
         return
     if problems:
-        extra = f" (+{len(problems) - 1} more)" if len(problems) > 2 and not problems[-1].startswith("Hint") else ""
-        shown = [p for p in problems if not p.startswith("Hint")][:1] + [p for p in problems if p.startswith("Hint")]
-        chk.passed, chk.message = False, "; ".join(shown) + extra
+        _settle(chk, problems, "")
+        return
+    against = f"finite differences of {grad.forward}" if grad.forward else "the exact gradient"
+    summary = ", ".join(f"{k} {v:.1e}{'' if v < grad.tolerance else ' ✗'}" for k, v in worst.items())
+    reference = ", ".join(f"{k} {v:.1e}" for k, v in worst_ref.items())
+    bad = [k for k, v in worst.items() if not v < grad.tolerance]
+    text = f"relative error per key (worst input) against {against}: {summary}; against the reference: {reference}"
+    if bad:
+        chk.passed, chk.message = False, f"{text}. Above {grad.tolerance:g}: {', '.join(bad)}"
     else:
+        chk.passed, chk.message = True, text
+
+
+def _settle(chk: CheckResult, problems: list[tuple[str, str]], ok: str, hint: str | None = None) -> None:
+    """Pass the check, or fail it with the first problem, on how many inputs, and the hint."""
+    if not problems:
         chk.passed, chk.message = True, ok
+        return
+    label, text = problems[0]
+    more = len(problems) - 1
+    message = f"{text} (inputs: {label})" + (f"; wrong on {more} more input{'s' if more > 1 else ''}" if more else "")
+    chk.passed, chk.message = False, message + (f". Hint: {hint}" if hint else "")
 
 
 def _hint(prep: Prepared, i: int, out: Any, failing: list[tuple]) -> str | None:

@@ -21,6 +21,7 @@ Nothing is printed to stderr (nbgrader would give such a cell 0 points).
 from __future__ import annotations
 
 import json
+import os
 import time
 import warnings
 from functools import lru_cache
@@ -156,8 +157,6 @@ class SelfCheck:
     def grade(self, fn: Callable, seed: int | None = None) -> float:
         """Grade ``fn`` as the grader does: hidden inputs, the reference from solutions/."""
         name = self._name(fn)
-        import os
-
         seed = int(os.environ.get("AUTOGRADE_SEED", HIDDEN_SEED)) if seed is None else seed
         deps = reference.dependencies(self.stem, name)
         return self._run(fn, lambda: reference.prepare(self.stem, name, seed), deps, "graded")

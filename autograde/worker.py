@@ -14,6 +14,7 @@ import sys
 from typing import Any, BinaryIO
 
 from autograde import calls, frames
+from course_utils.notebooks import Cell, exec_cells
 
 
 def _private_pipes() -> tuple[BinaryIO, BinaryIO]:
@@ -41,8 +42,6 @@ def _proxy(name: str, inp: BinaryIO, out: BinaryIO):
 def main() -> int:
     inp, out = _private_pipes()
     request = frames.receive(inp)
-    from course_utils.notebooks import Cell, exec_cells
-
     namespace: dict = {"__name__": "__main__"}
     cells = [Cell(int(i), str(src)) for i, src in request["cells"]]
     cell_errors = [e.message for e in exec_cells(cells, namespace)]
