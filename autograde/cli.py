@@ -47,6 +47,11 @@ def _grade(args: argparse.Namespace) -> int:
         options.seed = args.seed
     if args.jobs is not None:
         options.jobs = args.jobs
+    from autograde.runner import sandbox_status
+
+    sandboxed, line = sandbox_status()
+    if not sandboxed:
+        print(line, file=sys.stderr)
     grader = Grader(options)
     bar = None
     if not args.quiet and not args.json and sys.stderr.isatty():

@@ -14,7 +14,7 @@ from typing import Callable
 from autograde import reference, specs
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
-from autograde.runner import Limits, Outcome, run_function
+from autograde.runner import Limits, run_notebook
 from autograde.spec import CHECKS, HIDDEN_SEED, FunctionSpec, NotebookSpec
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
@@ -122,42 +122,34 @@ class Grader:
             self._prepare(specs.get(stem))
 
         with ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool:
-            futures: dict[tuple[int, str, str], Future] = {}
+            futures: dict[tuple[int, str], Future] = {}
             for i, (_, _, notebooks) in enumerate(plans):
                 for stem, _, cells in notebooks:
-                    if isinstance(cells, str):
-                        continue
-                    for fspec in specs.get(stem).functions:
-                        futures[(i, stem, fspec.name)] = pool.submit(self._run, stem, fspec, cells)
+                    if not isinstance(cells, str):
+                        futures[(i, stem)] = pool.submit(self._run_notebook, stem, cells)
             results = []
             for i, (sub, error, notebooks) in enumerate(plans):
-                nb_results = []
-                for stem, path, cells in notebooks:
-                    nb_results.append(self._notebook(i, stem, path, cells, futures))
+                nb_results = [self._notebook(stem, path, cells, futures.get((i, stem)))
+                              for stem, path, cells in notebooks]
                 results.append(SubmissionResult(str(sub), nb_results, error))
         return results
 
-    def _run(self, stem: str, fspec: FunctionSpec, cells: list[Cell]) -> tuple[FunctionResult, Outcome]:
-        prep = reference.prepare(stem, fspec.name, self.options.seed)
-        deps = reference.dependencies(stem, fspec.name)
-        outcome = run_function(cells, fspec.name, [c.args for c in prep.cases], deps, self.options.limits)
-        result = judge(prep, outcome.cases if outcome.cases is not None else outcome.failure)
-        self.progress(1)
-        return result, outcome
+    def _run_notebook(self, stem: str, cells: list[Cell]) -> tuple[list[FunctionResult], list[str]]:
+        nb = specs.get(stem)
+        preps = [reference.prepare(stem, f.name, self.options.seed) for f in nb.functions]
+        work = [(f.name, [c.args for c in prep.cases], reference.dependencies(stem, f.name))
+                for f, prep in zip(nb.functions, preps)]
+        outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress)
+        judged = [judge(prep, o.cases if o.cases is not None else o.failure) for prep, o in zip(preps, outcomes)]
+        return judged, cell_errors
 
-    def _notebook(self, i, stem, path, cells, futures) -> NotebookResult:
+    def _notebook(self, stem: str, path: Path, cells: list[Cell] | str, future: Future | None) -> NotebookResult:
         nb = specs.get(stem)
         if isinstance(cells, str):
             message = f"the notebook could not be graded: {cells}"
             return NotebookResult(stem, str(path), [failed(f, message) for f in nb.functions], error=cells)
-        functions, notes = [], []
-        for fspec in nb.functions:
-            result, outcome = futures[(i, stem, fspec.name)].result()
-            functions.append(result)
-            for note in outcome.cell_errors or []:
-                if note not in notes:
-                    notes.append(note)
-        return NotebookResult(stem, str(path), functions, notes=notes)
+        functions, notes = future.result()
+        return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(notes)))
 
     def count_tasks(self, submissions: list[Path]) -> int:
         total = 0

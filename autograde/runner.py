@@ -1,32 +1,46 @@
-"""Running student code in a process of its own, with limits, and talking to it.
+"""Running student code in a process of its own, with limits, in a sandbox where there is one.
 
-One process per graded function (:mod:`autograde.worker`): a crash, an exit or a timeout costs that
-function only. The process starts in a new session, in an empty temporary folder, with limits on memory
-and CPU time; on a timeout the whole process group is killed. What comes back is plain data
-(:mod:`autograde.frames`), judged afterwards in the grader's process.
+A :class:`Session` is one notebook of one submission: a worker process (:mod:`autograde.worker`) that runs
+the notebook's code once, then each graded function in a forked child. The grader talks to it through pipes
+and receives plain data only (:mod:`autograde.frames`); verdicts are computed afterwards, in this process.
+
+Limits: wall-clock time per function and per notebook, address space and CPU time (``resource`` limits
+inherited by every child). When a function times out or the worker misbehaves, the whole worker — its
+process group and, in the sandbox, its PID namespace — is killed, the function scores 0 with the reason, and
+the next function gets a fresh worker: failures stay local.
+
+Sandbox: on Linux with bubblewrap (``bwrap``), the worker runs with no network, its own PID namespace, an
+empty /tmp as working folder, and a read-only view of the system, of Python and of the two course packages
+only: not of ``solutions/``, the grader's output, other submissions or the rest of the file system. Elsewhere
+it runs with process limits only, and :func:`sandbox_status` says that isolation is partial.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
+import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
 
-from autograde import frames, paths
+from autograde import frames
 from autograde.calls import call_case
+from autograde.worker import SANDBOX_FLAG
 from course_utils.notebooks import Cell
 
 
 @dataclass(frozen=True)
 class Limits:
     timeout: float = 10.0  # wall-clock seconds for one function, all its inputs together
+    notebook_timeout: float = 60.0  # wall-clock seconds for one notebook: its cells and all its functions
     memory: int = 2 * 2**30  # bytes of address space
-    cpu: int = 60  # seconds of CPU time
+    cpu: int = 60  # seconds of CPU time per process
 
     def describe_memory(self) -> str:
         return f"{self.memory / 2**30:g} GiB"
@@ -34,11 +48,56 @@ class Limits:
 
 @dataclass
 class Outcome:
-    """What came back from one function's process."""
+    """What came back for one function."""
 
     cases: list[dict] | None = None  # per-case results (autograde.calls)
     failure: str | None = None  # why no results came back
-    cell_errors: list[str] | None = None
+
+
+# ------------------------------------------------------------------------------------------------ sandbox
+
+def _package_dirs() -> list[Path]:
+    import autograde
+    import course_utils
+
+    return [Path(autograde.__file__).resolve().parent, Path(course_utils.__file__).resolve().parent]
+
+
+def _readable_roots() -> list[Path]:
+    """What the worker needs to read: the system, Python (base and virtual environment) and the packages."""
+    roots = [Path(p) for p in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")]
+    roots += [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.executable).resolve().parent]
+    roots += _package_dirs()
+    out: list[Path] = []
+    for root in roots:
+        if root.exists() and not any(root == r or r in root.parents for r in out):
+            out = [r for r in out if root not in r.parents] + [root]
+    return out
+
+
+def _bwrap_command(command: list[str]) -> list[str]:
+    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
+           "--tmpfs", "/tmp"]
+    for root in _readable_roots():
+        cmd += ["--ro-bind", str(root), str(root)]
+    cmd += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", SANDBOX_FLAG, "1", "--"]
+    return cmd + command
+
+
+@lru_cache(maxsize=1)
+def sandbox_status() -> tuple[bool, str]:
+    """(whether the bubblewrap sandbox is used, a line saying so)."""
+    if os.environ.get("AUTOGRADE_SANDBOX", "auto") == "none":
+        return False, "autograde: sandbox turned off (AUTOGRADE_SANDBOX=none): isolation is partial (process limits only)"
+    if not sys.platform.startswith("linux") or shutil.which("bwrap") is None:
+        return False, ("autograde: bubblewrap (bwrap) is not available: student code runs with process limits "
+                       "only, so isolation is partial (no network or file-system isolation)")
+    probe = subprocess.run(_bwrap_command([sys.executable, "-c", "import autograde.worker"]),
+                           capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0:
+        reason = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return False, f"autograde: bubblewrap does not work here ({reason}): isolation is partial (process limits only)"
+    return True, "autograde: student code runs in a bubblewrap sandbox"
 
 
 def _limit(limits: Limits) -> Callable[[], None]:
@@ -47,87 +106,166 @@ def _limit(limits: Limits) -> Callable[[], None]:
 
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu, limits.cpu + 1))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
 
 
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOGRADE_", "JPY_", "JUPYTER"))}
-    src = str(paths.root())
     env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
-               PYTHONPATH=os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p))
+               PYTHONPATH=os.pathsep.join(str(p.parent) for p in _package_dirs()))
     return env
 
 
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+# ------------------------------------------------------------------------------------------------ session
+
+class _Dead(Exception):
+    """The worker can no longer be used; the message says why, for the function that was running."""
 
 
-def run_function(cells: list[Cell], name: str, cases: list[dict], deps: dict[str, Callable],
-                 limits: Limits) -> Outcome:
-    """Run ``name`` from the notebook code ``cells`` on each case in a fresh process.
+class Session:
+    """One notebook's worker: run its code once, then grade functions one at a time."""
 
-    ``deps`` are reference functions that answer the process's calls to the graded functions ``name``
-    depends on.
-    """
-    with tempfile.TemporaryDirectory(prefix="autograde-") as workdir:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "autograde.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=workdir,
-            env=_environment(), start_new_session=True, preexec_fn=_limit(limits),
-        )
+    def __init__(self, cells: list[Cell], limits: Limits):
+        self.cells = cells
+        self.limits = limits
+        self.proc: subprocess.Popen | None = None
+        self.cell_errors: list[str] = []
+        self.started = time.monotonic()
+        self.fatal: str | None = None  # set when the notebook's own code cannot be run at all
+
+    # -- process
+
+    def _spawn(self) -> None:
+        command = [sys.executable, "-m", "autograde.worker"]
+        sandboxed, _ = sandbox_status()
+        self._workdir = None
+        if sandboxed:
+            command, cwd = _bwrap_command(command), None
+        else:
+            import tempfile
+
+            self._workdir = tempfile.TemporaryDirectory(prefix="autograde-")
+            cwd = self._workdir.name
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, cwd=cwd, env=_environment(),
+                                     start_new_session=True, preexec_fn=_limit(self.limits))
+
+    def close(self) -> None:
+        """Kill the worker and everything it started."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if self._workdir is not None:
+            self._workdir.cleanup()
+
+    def _exchange(self, first: dict, deps: dict[str, Callable], timeout: float, until: set[str]) -> list[dict]:
+        """Send ``first`` and answer calls until a message whose type is in ``until``; raise _Dead on trouble."""
+        proc = self.proc
         timed_out = threading.Event()
 
-        def on_timeout() -> None:
+        def expire() -> None:
             timed_out.set()
-            _kill(proc)
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
-        timer = threading.Timer(limits.timeout, on_timeout)
+        timer = threading.Timer(timeout, expire)
         timer.start()
+        received = []
         try:
-            return _converse(proc, cells, name, cases, deps, limits, timed_out)
+            frames.send(proc.stdin, first)
+            while True:
+                message = frames.receive(proc.stdout)
+                kind = message.get("type") if isinstance(message, dict) else None
+                if kind == "call" and message.get("name") in deps:
+                    frames.send(proc.stdin, _answer(deps[message["name"]], message))
+                    continue
+                received.append(message)
+                if kind in until:
+                    return received
+                if kind not in ("result", "ready", "finished"):
+                    raise _Dead("the student process sent a message the grader does not understand")
+        except (frames.FrameError, BrokenPipeError, OSError) as exc:
+            if timed_out.is_set():
+                raise _Dead(f"timed out after {timeout:g} s") from None
+            try:
+                status = proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                status = None
+            raise _Dead(self._describe_exit(status, exc)) from None
         finally:
             timer.cancel()
-            _kill(proc)  # the function's process and everything it started are gone
-            proc.wait()
-            for stream in (proc.stdin, proc.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
 
-
-def _converse(proc, cells, name, cases, deps, limits, timed_out) -> Outcome:
-    request = {"cells": [(c.index, c.source) for c in cells], "function": name,
-               "depends": list(deps), "cases": cases}
-    try:
-        frames.send(proc.stdin, request)
-        while True:
-            message = frames.receive(proc.stdout)
-            kind = message.get("type") if isinstance(message, dict) else None
-            if kind == "call" and message.get("name") in deps:
-                frames.send(proc.stdin, _answer(deps[message["name"]], message))
-            elif kind == "result":
-                return _result(message, len(cases))
-            else:
-                return Outcome(failure="the student process sent a message the grader does not understand")
-    except (frames.FrameError, BrokenPipeError, OSError) as exc:
-        status = proc.wait()
-        if timed_out.is_set():
-            return Outcome(failure=f"timed out after {limits.timeout:g} s")
-        if status in (-signal.SIGKILL, -signal.SIGXCPU) or status == 128 + signal.SIGXCPU:
-            return Outcome(failure=f"was stopped: it used more than {limits.cpu} s of CPU time or "
-                                   f"{limits.describe_memory()} of memory")
-        if status == 0 or status > 0:
-            return Outcome(failure=f"the process exited with status {status} before returning")
+    def _describe_exit(self, status: int | None, exc: Exception) -> str:
         if isinstance(exc, frames.FrameError) and "closed" not in str(exc):
-            return Outcome(failure=f"the student process sent a malformed answer ({exc})")
-        return Outcome(failure=f"the process was killed by signal {-status} before returning "
-                               f"(a memory limit of {limits.describe_memory()} applies)")
+            return f"the student process sent a malformed answer ({exc})"
+        if status is None:
+            return "the student process stopped answering"
+        if status in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
+            return f"used more than {self.limits.cpu} s of CPU time"
+        if status < 0:
+            return (f"the process was killed by signal {-status} before returning "
+                    f"(a memory limit of {self.limits.describe_memory()} applies)")
+        return f"the process exited with status {status} before returning"
+
+    def _start(self) -> None:
+        self._spawn()
+        remaining = self.limits.notebook_timeout - (time.monotonic() - self.started)
+        try:
+            (ready,) = self._exchange({"cells": [(c.index, c.source) for c in self.cells]}, {}, remaining, {"ready"})
+        except _Dead as dead:
+            self.close()
+            reason = str(dead)
+            if reason.startswith("timed out"):
+                reason = f"the notebook's code did not finish running within {self.limits.notebook_timeout:g} s"
+            else:
+                reason = f"the notebook's code could not be run: {reason}"
+            self.fatal = reason
+            return
+        self.cell_errors = [str(e) for e in ready.get("cell_errors") or []]
+
+    # -- grading
+
+    def run(self, name: str, cases: list[dict], deps: dict[str, Callable]) -> Outcome:
+        """Call ``name`` on every case in a fresh child of the worker."""
+        left = self.limits.notebook_timeout - (time.monotonic() - self.started)
+        if self.fatal is None and left <= 0:
+            return Outcome(failure=f"not run: the notebook's time limit of {self.limits.notebook_timeout:g} s "
+                                   "was reached")
+        if self.proc is None and self.fatal is None:
+            self._start()
+        if self.fatal is not None:
+            return Outcome(failure=self.fatal)
+        request = {"type": "function", "function": name, "depends": list(deps), "cases": cases}
+        timeout = min(self.limits.timeout, max(0.1, left))
+        try:
+            messages = self._exchange(request, deps, timeout, {"finished"})
+        except _Dead as dead:
+            self.close()  # the next function gets a fresh worker
+            reason = str(dead)
+            if timeout < self.limits.timeout and reason.startswith("timed out"):
+                reason = f"not finished when the notebook's time limit of {self.limits.notebook_timeout:g} s was reached"
+            return Outcome(failure=reason)
+        result = next((m for m in messages if m.get("type") == "result"), None)
+        status = messages[-1].get("status")
+        if result is None:
+            return Outcome(failure=self._describe_exit(status if isinstance(status, int) else None,
+                                                       frames.FrameError("closed")))
+        return _outcome(result, len(cases), self.limits)
 
 
 def _answer(fn: Callable, message: dict) -> dict:
@@ -142,14 +280,31 @@ def _answer(fn: Callable, message: dict) -> dict:
     return {"type": "return", "value": res["outputs"]}
 
 
-def _result(message: dict, n_cases: int) -> Outcome:
-    cell_errors = [str(e) for e in message.get("cell_errors") or []]
+def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
     if message.get("missing"):
-        return Outcome(failure=str(message["missing"]), cell_errors=cell_errors)
+        return Outcome(failure=str(message["missing"]))
     cases = message.get("cases")
     if not isinstance(cases, list) or len(cases) != n_cases or not all(isinstance(c, dict) for c in cases):
-        return Outcome(failure="the student process sent a malformed answer", cell_errors=cell_errors)
-    clean = [{"outputs": c.get("outputs"), "args_after": c.get("args_after"),
-              "error": None if c.get("error") is None else str(c.get("error"))[:2000],
-              "not_implemented": c.get("not_implemented") is True} for c in cases]
-    return Outcome(cases=clean, cell_errors=cell_errors)
+        return Outcome(failure="the student process sent a malformed answer")
+    clean = []
+    for c in cases:
+        error = None if c.get("error") is None else str(c.get("error"))[:2000]
+        if error and error.startswith("raised MemoryError"):
+            error = f"used more than {limits.describe_memory()} of memory ({error.removeprefix('raised ')})"
+        clean.append({"outputs": c.get("outputs"), "args_after": c.get("args_after"), "error": error,
+                      "not_implemented": c.get("not_implemented") is True})
+    return Outcome(cases=clean)
+
+
+def run_notebook(cells: list[Cell], functions: list[tuple[str, list[dict], dict[str, Callable]]],
+                 limits: Limits, on_done: Callable[[int], None] = lambda n: None) -> tuple[list[Outcome], list[str]]:
+    """Grade a notebook's functions ``(name, cases, deps)`` in one session; also return its cell errors."""
+    session = Session(cells, limits)
+    outcomes = []
+    try:
+        for name, cases, deps in functions:
+            outcomes.append(session.run(name, cases, deps))
+            on_done(1)
+    finally:
+        session.close()
+    return outcomes, session.cell_errors
