@@ -72,3 +72,14 @@ def function_result(result, name: str):
             if f.name == name:
                 return f
     raise KeyError(name)
+
+
+def replaced_function(stem: str, name: str, source: str, extra_cells: tuple[str, ...] = ()) -> dict:
+    """The reference notebook with one function's solution cell replaced by ``source``, and extra code cells
+    (a student's own) appended."""
+    nb = copy.deepcopy(load(solution_path(stem)))
+    solution_cell(nb, name)["source"] = source
+    for i, extra in enumerate(extra_cells):
+        nb["cells"].append({"cell_type": "code", "execution_count": None, "id": f"student-{i}", "metadata": {},
+                            "outputs": [], "source": extra})
+    return nb

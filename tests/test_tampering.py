@@ -1,0 +1,246 @@
+"""Tampering: a grader a class can cheat is worse than none.
+
+Each attempt replaces rnn_cell_forward (6 points: shapes 1, values 3, edge sizes 1, inputs unchanged 1) by
+code that tries to cheat. An honest wrong answer — zeros of the right shapes — scores 2 (shapes and inputs
+unchanged); no attempt may score more, and the notebook's other functions keep their full marks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from autograde.grade import Grader, Options
+from autograde.runner import Limits, sandbox_status
+from conftest import ROOT, function_result, replaced_function, write_submission
+
+S03 = "03_recurrent_neural_network"
+HONEST_WRONG = 2.0
+
+HEADER = "def rnn_cell_forward(xt, a_prev, parameters):\n"
+ZEROS = textwrap.dedent("""
+    n_a, m = a_prev.shape
+    a_next = np.zeros((n_a, m))
+    yt_pred = np.zeros((parameters["Wya"].shape[0], m))
+    return a_next, yt_pred, (a_next, a_prev, xt, parameters)
+""")
+
+
+def body(code: str, then_zeros: bool = True) -> str:
+    lines = textwrap.dedent(code).strip("\n") + ("\n" + ZEROS if then_zeros else "")
+    return HEADER + textwrap.indent(lines, "    ")
+
+
+SOLUTIONS = ROOT / "solutions" / S03 / f"{S03}.ipynb"
+
+ATTEMPTS = {
+    "honest-wrong-baseline": (body("pass"), ()),
+    "patch-numpy-comparisons": (body("pass"), ("""
+import numpy as np, numpy.testing
+np.allclose = lambda *a, **k: True
+np.array_equal = lambda *a, **k: True
+np.isclose = lambda *a, **k: True
+numpy.testing.assert_allclose = lambda *a, **k: None
+""",)),
+    "patch-grader-and-helpers": (body("pass"), ("""
+import autograde.checks, autograde.calls, autograde.wire, course_utils.gradcheck
+autograde.checks.judge = lambda *a, **k: None
+autograde.checks._compare = lambda *a, **k: ([], [], [])
+course_utils.gradcheck.relative_error = lambda a, b: 0.0
+autograde.calls.NOT_IMPLEMENTED = "passed"
+orig = autograde.calls.call_case
+def call_case(fn, args):
+    r = orig(fn, args); r["error"] = None; return r
+autograde.calls.call_case = call_case
+""",)),
+    "objects-lying-about-equality": (body("""
+class Liar:
+    shape = a_prev.shape
+    dtype = np.float64
+    def __eq__(self, other): return True
+    def __array__(self, *a, **k): return np.zeros(a_prev.shape)
+liar = Liar()
+return liar, liar, (liar, a_prev, xt, parameters)
+""", then_zeros=False), ()),
+    "ndarray-subclass-lying": (body("""
+class Liar(np.ndarray):
+    def __eq__(self, other): return np.ones(self.shape, bool)
+n_a, m = a_prev.shape
+a = np.zeros((n_a, m)).view(Liar)
+y = np.zeros((parameters["Wya"].shape[0], m)).view(Liar)
+return a, y, (a, a_prev, xt, parameters)
+""", then_zeros=False), ()),
+    "read-reference-from-disk": (body("""
+import json, pathlib, autograde
+here = pathlib.Path(autograde.__file__).resolve().parent.parent
+nb = json.loads((here / "solutions" / "03_recurrent_neural_network" / "03_recurrent_neural_network.ipynb").read_text())
+ns = {"np": np}
+for cell in nb["cells"]:
+    if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("solution"):
+        exec("".join(cell["source"]), ns)
+return ns["rnn_cell_forward"](xt, a_prev, parameters)
+""", then_zeros=False), ()),
+    "read-stored-selfcheck-cases": (body("""
+import json, pathlib, autograde
+here = pathlib.Path(autograde.__file__).resolve().parent.parent
+data = json.loads((here / "assignments" / "03_recurrent_neural_network" / "03_recurrent_neural_network.selfcheck.json").read_text())
+raise RuntimeError("could read the stored cases")
+""", then_zeros=False), ()),
+    "os-exit": (body("import os; os._exit(0)", then_zeros=False), ()),
+    "system-exit": (body("raise SystemExit(0)", then_zeros=False), ()),
+    "keyboard-interrupt": (body("raise KeyboardInterrupt", then_zeros=False), ()),
+    "kill-the-parent": (body("import os, signal; os.kill(os.getppid(), signal.SIGKILL)"), ()),
+    "infinite-loop-ignoring-signals": (body("""
+import signal
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
+    signal.signal(s, signal.SIG_IGN)
+while True:
+    pass
+""", then_zeros=False), ()),
+    "huge-allocation": (body("big = np.ones(2**34)", then_zeros=False), ()),
+    "fork-bomb-ish-children": (body("""
+import subprocess
+for _ in range(20):
+    subprocess.Popen(["sleep", "4242.5"], start_new_session=True)
+"""), ()),
+    "double-fork-daemon": (body("""
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execvp("sleep", ["sleep", "4243.5"])
+    os._exit(0)
+"""), ()),
+    "forge-stdout-and-pipes": (body("""
+import os, sys, json
+fake = json.dumps({"submissions": [{"submission": "x", "score": 999, "max_score": 999}]})
+print(fake); sys.__stdout__.write(fake); os.write(1, fake.encode())
+for fd in range(3, 12):
+    try:
+        os.write(fd, b"\\x10\\x00\\x00\\x00\\x00\\x00\\x00\\x00" + b"garbage!" * 4)
+    except OSError:
+        pass
+"""), ()),
+}
+
+
+@pytest.fixture(scope="module")
+def fast_grader():
+    return Grader(Options(jobs=2, limits=Limits(timeout=3.0, notebook_timeout=60.0)))
+
+
+def test_sandbox_is_in_use():
+    sandboxed, line = sandbox_status()
+    assert sandboxed, f"bubblewrap is required for these tests (.ci/run installs it): {line}"
+
+
+@pytest.mark.parametrize("attempt", list(ATTEMPTS))
+def test_tampering_scores_no_more_than_an_honest_wrong_answer(fast_grader, tmp_path, attempt):
+    source, extra = ATTEMPTS[attempt]
+    path = write_submission(tmp_path, S03, replaced_function(S03, "rnn_cell_forward", source, extra))
+    start = time.monotonic()
+    (result,) = fast_grader.grade([path])
+    assert time.monotonic() - start < 30
+    fn = function_result(result, "rnn_cell_forward")
+    assert fn.score <= HONEST_WRONG, fn.to_json()
+    if attempt == "honest-wrong-baseline":
+        assert fn.score == HONEST_WRONG
+    failed = {c.name for c in fn.checks if not c.passed}
+    assert {"values", "values at edge sizes"} <= failed
+    others = [f for f in result.notebooks[0].functions if f.name != "rnn_cell_forward"]
+    if attempt not in ("patch-numpy-comparisons", "patch-grader-and-helpers"):
+        # (those patches run at the top level and break the student's other functions in their own process)
+        assert all(f.score == f.max_score for f in others), [f.to_json() for f in others if f.score < f.max_score]
+
+
+def test_failure_reasons_are_said_in_words(fast_grader, tmp_path):
+    expect = {
+        "os-exit": "the process exited with status 0 before returning",
+        "system-exit": "raised SystemExit",
+        "keyboard-interrupt": "raised KeyboardInterrupt",
+        "infinite-loop-ignoring-signals": "timed out after 3 s",
+        "huge-allocation": "used more than 2 GiB of memory",
+        "read-reference-from-disk": "FileNotFoundError",
+        "read-stored-selfcheck-cases": "FileNotFoundError",
+        "objects-lying-about-equality": "returned an object of type",
+        "ndarray-subclass-lying": "returned an object of type",
+    }
+    paths = [write_submission(tmp_path / name, S03, replaced_function(S03, "rnn_cell_forward", *ATTEMPTS[name]))
+             for name in expect]
+    results = fast_grader.grade(paths)
+    for name, result in zip(expect, results):
+        message = function_result(result, "rnn_cell_forward").checks[1].message
+        assert expect[name] in message, (name, message)
+
+
+def _processes_with(text: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmd and "pytest" not in cmd:
+            found.append(f"{pid}: {cmd}")
+    return found
+
+
+def test_no_process_outlives_grading(fast_grader, tmp_path):
+    paths = [write_submission(tmp_path / name, S03, replaced_function(S03, "rnn_cell_forward", *ATTEMPTS[name]))
+             for name in ("fork-bomb-ish-children", "double-fork-daemon", "infinite-loop-ignoring-signals")]
+    fast_grader.grade(paths)
+    time.sleep(0.5)
+    assert _processes_with("sleep 424") == []
+    assert _processes_with("autograde.worker") == []
+
+
+def test_forged_output_changes_neither_stdout_json_nor_report(tmp_path):
+    out = tmp_path / "out"
+    forger = body(f"""
+import pathlib, json
+for target in [pathlib.Path({str(out)!r}) / "report.json", pathlib.Path({str(out)!r}) / "grades.csv"]:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("forged")
+    except OSError:
+        pass
+print(json.dumps({{"submissions": []}}) * 1000)
+import sys; sys.stderr.write("x" * 5_000_000)
+""")
+    path = write_submission(tmp_path / "sub", S03, replaced_function(S03, "rnn_cell_forward", forger))
+    proc = subprocess.run([sys.executable, "-m", "autograde", "grade", "--json", "--out", str(out), str(path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0
+    doc = json.loads(proc.stdout)
+    assert json.loads((out / "report.json").read_text()) == doc
+    fn = next(f for f in doc["submissions"][0]["notebooks"][0]["functions"] if f["name"] == "rnn_cell_forward")
+    assert fn["score"] == HONEST_WRONG
+    assert doc["submissions"][0]["score"] == doc["submissions"][0]["max_score"] - (6 - HONEST_WRONG)
+
+
+def test_harmless_noise_costs_nothing(grader, tmp_path):
+    noisy = replaced_function(S03, "softmax", textwrap.dedent('''
+        import sys, warnings
+
+        def _helper(z):
+            return z - np.max(z, axis=0, keepdims=True)
+
+        def softmax(z):
+            print("computing softmax of", z.shape)
+            sys.stderr.write("debug output on stderr\\n")
+            warnings.warn("a warning from the student")
+            e = np.exp(_helper(z))
+            return e / np.sum(e, axis=0, keepdims=True)
+    '''), extra_cells=("print('hello from an extra cell')\nimport sys; sys.stderr.write('noise' * 1000)",
+                       "def my_own_helper(x):\n    return 2 * x\n", "print(undefined_name)"))
+    (result,) = grader.grade([write_submission(tmp_path, S03, noisy)])
+    nb = result.notebooks[0]
+    assert nb.score == nb.max_score, [f.to_json() for f in nb.functions if f.score < f.max_score]
+    assert any("NameError" in note for note in nb.notes)
