@@ -22,14 +22,26 @@ def _parser() -> argparse.ArgumentParser:
 
     grade = sub.add_parser("grade", help="grade submissions against the reference solutions")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", type=Path,
-                       help="a notebook, or a folder searched at any depth for the course's notebooks")
+                       help="a notebook, or a folder searched at any depth for the course's notebooks; an nbgrader "
+                            "course folder (or its submitted/ folder) stands for one submission per student")
     grade.add_argument("--json", action="store_true", help="print one JSON document on stdout and nothing else")
-    grade.add_argument("--out", type=Path, metavar="DIR", help="write report.json and grades.csv into DIR")
+    grade.add_argument("--out", type=Path, metavar="DIR",
+                       help="write report.json, grades.csv and per submission a feedback page and Gradescope "
+                            "results into DIR; a rerun grades only what is new or changed")
+    grade.add_argument("--force", action="store_true", help="with --out: regrade everything")
+    grade.add_argument("--gradescope", type=Path, metavar="FILE",
+                       help="write Gradescope's results.json for the (single) submission to FILE")
+    grade.add_argument("--gradebook", metavar="DB",
+                       help="write the scores into an nbgrader gradebook (a path to gradebook.db or a URL)")
     grade.add_argument("--seed", type=int, help="seed of the hidden inputs (default: AUTOGRADE_SEED or built in)")
     grade.add_argument("--timeout", type=float, default=10.0, metavar="S",
                        help="wall-clock seconds allowed per graded function (default 10)")
+    grade.add_argument("--notebook-timeout", type=float, default=60.0, metavar="S",
+                       help="wall-clock seconds allowed per notebook, its cells and all its functions (default 60)")
+    grade.add_argument("--memory", type=float, default=2.0, metavar="GiB",
+                       help="memory allowed to the student's process (default 2)")
     grade.add_argument("--jobs", type=int, default=None, metavar="N",
-                       help="functions graded in parallel (default: number of cores)")
+                       help="notebooks graded in parallel (default: number of cores)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -37,42 +49,65 @@ def _parser() -> argparse.ArgumentParser:
 def _grade(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from autograde import report
-    from autograde.grade import Grader, Options
+    from autograde import batch, exports, report
+    from autograde.grade import Grader, Options, count_functions, expand, plan
     from autograde.reference import CourseError
-    from autograde.runner import Limits
+    from autograde.runner import Limits, sandbox_status
 
-    options = Options(limits=Limits(timeout=args.timeout))
+    options = Options(limits=Limits(timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                                    memory=int(args.memory * 2**30)))
     if args.seed is not None:
         options.seed = args.seed
     if args.jobs is not None:
         options.jobs = args.jobs
-    from autograde.runner import sandbox_status
-
     sandboxed, line = sandbox_status()
     if not sandboxed:
         print(line, file=sys.stderr)
     grader = Grader(options)
+    plans = [plan(path, sid) for path, sid in expand(args.submissions)]
+    if args.gradescope and len(plans) != 1:
+        print(f"autograde grade: --gradescope writes one submission's results, but {len(plans)} were given",
+              file=sys.stderr)
+        return 2
     bar = None
-    if not args.quiet and not args.json and sys.stderr.isatty():
-        bar = tqdm(total=grader.count_tasks(args.submissions), desc="grading", unit="function", file=sys.stderr)
-        grader.progress = bar.update
+
+    def start(todo: list) -> None:  # a progress bar on stderr, over the functions to grade
+        nonlocal bar
+        if not args.quiet and sys.stderr.isatty():
+            bar = tqdm(total=count_functions(todo), desc="grading", unit="function", file=sys.stderr)
+            grader.progress = bar.update
+
+    reused = 0
     try:
-        results = grader.grade(args.submissions)
+        if args.out:
+            results, reused = batch.run(grader, plans, args.out, force=args.force, on_start=start)
+        else:
+            start(plans)
+            results = grader.grade_plans(plans)
     except CourseError as exc:
         print(f"autograde: the course itself is broken: {exc}", file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        saved = f"; what was graded is saved in {args.out}: run the same command to resume" if args.out else ""
+        print(f"\nautograde: interrupted{saved}", file=sys.stderr)
+        return 130
     finally:
         if bar is not None:
             bar.close()
-    if args.out:
-        report.write_out(args.out, results)
+    if args.gradescope:
+        report.write_atomically(args.gradescope, json.dumps(exports.gradescope(results[0]), indent=1) + "\n")
+    if args.gradebook:
+        url = args.gradebook if "://" in args.gradebook else f"sqlite:///{Path(args.gradebook).resolve()}"
+        for problem in exports.to_gradebook(results, url):
+            print(f"autograde: gradebook: {problem}", file=sys.stderr)
     if args.json:
         sys.stdout.write(json.dumps(report.document(results), ensure_ascii=False) + "\n")
     else:
         print(report.table(results))
         if args.out:
-            print(f"wrote {args.out / 'report.json'} and {args.out / 'grades.csv'}")
+            again = f" ({reused} unchanged, not regraded)" if reused else ""
+            print(f"wrote {args.out / 'report.json'}, {args.out / 'grades.csv'} and a feedback page per "
+                  f"submission in {args.out / 'submissions'}{again}")
     return 0
 
 
@@ -85,7 +120,9 @@ def _build(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "grade":
-        if args.timeout <= 0 or (args.jobs is not None and args.jobs < 1):
-            _parser().error("--timeout must be positive and --jobs at least 1")
+        if min(args.timeout, args.notebook_timeout, args.memory) <= 0 or (args.jobs is not None and args.jobs < 1):
+            _parser().error("--timeout, --notebook-timeout and --memory must be positive, --jobs at least 1")
+        if args.force and not args.out:
+            _parser().error("--force goes with --out")
         return _grade(args)
     return _build(args)

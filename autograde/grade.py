@@ -4,18 +4,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from autograde import reference, specs
+from autograde import paths, reference, specs
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
-from autograde.runner import Limits, run_notebook
-from autograde.spec import CHECKS, HIDDEN_SEED, FunctionSpec, NotebookSpec
+from autograde.runner import Limits, kill_all_sessions, run_notebook
+from autograde.spec import CHECKS, HIDDEN_SEED, FunctionSpec
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
 
@@ -56,7 +59,7 @@ def find_notebooks(submission: Path) -> list[tuple[str, Path]]:
     return sorted(found.items())
 
 
-def read_cells(path: Path) -> list[Cell]:
+def read_cells(path: Path, demo_ids: frozenset[str] | None = None) -> list[Cell]:
     """The notebook's code cells; ValueError with a readable reason if it is not a readable notebook."""
     try:
         raw = path.read_bytes()
@@ -79,7 +82,7 @@ def read_cells(path: Path) -> list[Cell]:
         raise ValueError(f"the file is not a valid notebook ({reason[:200]})") from None
     if not nb["cells"]:
         raise ValueError("the notebook has no cells")
-    return code_cells(nb)
+    return code_cells(nb, demo_ids)
 
 
 # ------------------------------------------------------------------------------------------------ grading
@@ -89,6 +92,80 @@ def failed(fspec: FunctionSpec, message: str) -> FunctionResult:
                                        for c, p in fspec.points.items()])
 
 
+@dataclass
+class Plan:
+    """A submission, found and read, ready to grade."""
+
+    path: Path
+    id: str  # a name for files: the student's id in an nbgrader tree, else made from the path
+    error: str | None = None
+    notebooks: list[tuple[str, Path, list[Cell] | str]] = field(default_factory=list)  # cells, or why unreadable
+
+    def fingerprint(self, options: Options) -> str:
+        """Changes when anything that can change the grade changes: the notebooks, the course, the options."""
+        h = hashlib.sha256()
+        h.update(f"{course_fingerprint()}|{options.seed}|{options.limits}|{self.error}".encode())
+        for stem, path, _ in self.notebooks:
+            h.update(f"|{stem}|{path}|".encode())
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                pass
+        return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def course_fingerprint() -> str:
+    """A hash of the grader's code, the specs and the reference notebooks."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    files = sorted(package.rglob("*.py")) + sorted(paths.solutions_dir().glob("*/*.ipynb"))
+    files += sorted((package.parent / "course_utils").glob("*.py"))
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "submission"
+
+
+def expand(paths_given: list[Path]) -> list[tuple[Path, str]]:
+    """Submissions with their ids. An nbgrader course (a folder holding ``submitted/``) or its
+    ``submitted/`` folder stands for one submission per student, named by the student's id."""
+    out = []
+    for p in paths_given:
+        root = p if p.name == "submitted" else p / "submitted"
+        if p.is_dir() and root.is_dir():
+            out += [(d, slug(d.name)) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+        else:
+            out.append((p, path_id(p)))
+    return out
+
+
+def path_id(p: Path) -> str:
+    """An id for a submission given by path: its name, and a short hash of where it is."""
+    digest = hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:8]
+    return f"{slug(p.stem if p.suffix == '.ipynb' else p.name)}-{digest}"
+
+
+def plan(path: Path, submission_id: str) -> Plan:
+    if not path.exists():
+        return Plan(path, submission_id, "no such file or folder")
+    found = find_notebooks(path)
+    if not found:
+        names = ", ".join(f"{s}.ipynb" for s in specs.all_specs())
+        return Plan(path, submission_id, f"no course notebook found (looked for {names})")
+    notebooks = []
+    for stem, nb_path in found:
+        try:
+            notebooks.append((stem, nb_path, read_cells(nb_path, reference.demo_cell_ids(stem))))
+        except ValueError as exc:
+            notebooks.append((stem, nb_path, str(exc)))
+    return Plan(path, submission_id, None, notebooks)
+
+
 class Grader:
     """Grades submissions; reference data is computed once and shared by all of them."""
 
@@ -96,42 +173,35 @@ class Grader:
         self.options = options or Options()
         self.progress = progress or (lambda n: None)
 
-    def _prepare(self, nb: NotebookSpec) -> None:
-        for fspec in nb.functions:
-            reference.prepare(nb.stem, fspec.name, self.options.seed)
-
     def grade(self, submissions: list[Path]) -> list[SubmissionResult]:
-        plans = []  # (submission, [(stem, path, cells or error)])
-        for sub in submissions:
-            if not sub.exists():
-                plans.append((sub, "no such file or folder", []))
-                continue
-            found = find_notebooks(sub)
-            if not found:
-                names = ", ".join(f"{s}.ipynb" for s in specs.all_specs())
-                plans.append((sub, f"no course notebook found (looked for {names})", []))
-                continue
-            notebooks = []
-            for stem, path in found:
-                try:
-                    notebooks.append((stem, path, read_cells(path)))
-                except ValueError as exc:
-                    notebooks.append((stem, path, str(exc)))
-            plans.append((sub, None, notebooks))
-        for stem in sorted({stem for _, _, nbs in plans for stem, _, _ in nbs}):
-            self._prepare(specs.get(stem))
+        """Grade each path as one submission."""
+        return self.grade_plans([plan(p, path_id(p)) for p in submissions])
 
-        with ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool:
+    def grade_plans(self, plans: list[Plan],
+                    on_result: Callable[[Plan, SubmissionResult], None] = lambda p, r: None) -> list[SubmissionResult]:
+        """Grade planned submissions, in parallel; ``on_result`` is called as each one is complete, in order."""
+        for stem in sorted({stem for p in plans for stem, _, _ in p.notebooks}):
+            for fspec in specs.get(stem).functions:
+                reference.prepare(stem, fspec.name, self.options.seed)
+        pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs))
+        try:
             futures: dict[tuple[int, str], Future] = {}
-            for i, (_, _, notebooks) in enumerate(plans):
-                for stem, _, cells in notebooks:
+            for i, p in enumerate(plans):
+                for stem, _, cells in p.notebooks:
                     if not isinstance(cells, str):
                         futures[(i, stem)] = pool.submit(self._run_notebook, stem, cells)
             results = []
-            for i, (sub, error, notebooks) in enumerate(plans):
+            for i, p in enumerate(plans):
                 nb_results = [self._notebook(stem, path, cells, futures.get((i, stem)))
-                              for stem, path, cells in notebooks]
-                results.append(SubmissionResult(str(sub), nb_results, error))
+                              for stem, path, cells in p.notebooks]
+                result = SubmissionResult(str(p.path), nb_results, p.error, id=p.id)
+                on_result(p, result)
+                results.append(result)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_all_sessions()
+            raise
+        pool.shutdown()
         return results
 
     def _run_notebook(self, stem: str, cells: list[Cell]) -> tuple[list[FunctionResult], list[str]]:
@@ -151,9 +221,7 @@ class Grader:
         functions, notes = future.result()
         return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(notes)))
 
-    def count_tasks(self, submissions: list[Path]) -> int:
-        total = 0
-        for sub in submissions:
-            if sub.exists():
-                total += sum(len(specs.get(stem).functions) for stem, _ in find_notebooks(sub))
-        return total
+
+def count_functions(plans: list[Plan]) -> int:
+    return sum(len(specs.get(stem).functions) for p in plans for stem, _, cells in p.notebooks
+               if not isinstance(cells, str))

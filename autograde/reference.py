@@ -16,7 +16,7 @@ from autograde import paths, wire
 from autograde.calls import call_case
 from autograde.checks import Prepared
 from autograde.spec import FunctionSpec, NotebookSpec
-from course_utils.notebooks import describe_exception, load_namespace
+from course_utils.notebooks import describe_exception, is_demo_cell, load_namespace, parse_notebook
 
 
 class CourseError(RuntimeError):
@@ -40,6 +40,16 @@ def namespace(stem: str) -> dict:
         raise CourseError(f"the reference notebook {path} is missing")
     with _lock:
         return _namespace(str(path))
+
+
+@lru_cache(maxsize=None)
+def demo_cell_ids(stem: str) -> frozenset[str]:
+    """The grade_ids of the demonstration cells of the course's notebook (skipped when grading)."""
+    path = paths.solution_notebook(stem)
+    if not path.is_file():
+        raise CourseError(f"the reference notebook {path} is missing")
+    nb = parse_notebook(path.read_text(encoding="utf-8"))
+    return frozenset(c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"] if is_demo_cell(c))
 
 
 def functions(spec: NotebookSpec) -> Callable[[str], Callable]:

@@ -48,10 +48,10 @@ def grades_csv(results: list[SubmissionResult]) -> str:
     stems = sorted({nb.notebook for r in results for nb in r.notebooks})
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["submission", "score", "max_score", *stems, "error"])
+    writer.writerow(["submission", "id", "score", "max_score", *stems, "error"])
     for r in results:
         by_stem = {nb.notebook: nb.score for nb in r.notebooks}
-        writer.writerow([r.submission, _points(r.score), _points(r.max_score),
+        writer.writerow([r.submission, r.id, _points(r.score), _points(r.max_score),
                          *(_points(by_stem[s]) if s in by_stem else "" for s in stems), r.error or ""])
     return buf.getvalue()
 

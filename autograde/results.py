@@ -68,6 +68,7 @@ class SubmissionResult:
     submission: str
     notebooks: list[NotebookResult]
     error: str | None = None
+    id: str = ""  # a name for files (the student's id in an nbgrader tree)
 
     @property
     def score(self) -> float:
@@ -78,5 +79,14 @@ class SubmissionResult:
         return float(sum(n.max_score for n in self.notebooks))
 
     def to_json(self) -> dict:
-        return {"submission": self.submission, "score": self.score, "max_score": self.max_score,
+        return {"submission": self.submission, "id": self.id, "score": self.score, "max_score": self.max_score,
                 "error": self.error, "notebooks": [n.to_json() for n in self.notebooks]}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> "SubmissionResult":
+        """Read back what :meth:`to_json` wrote (a resumed batch reuses earlier results)."""
+        notebooks = [NotebookResult(n["notebook"], n["path"], [
+            FunctionResult(f["name"], [CheckResult(c["name"], c["passed"], c["message"], c["max_score"])
+                                       for c in f["checks"]]) for f in n["functions"]],
+            n.get("error"), list(n.get("notes", []))) for n in doc["notebooks"]]
+        return cls(doc["submission"], notebooks, doc.get("error"), doc.get("id", ""))

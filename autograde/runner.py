@@ -125,6 +125,18 @@ class _Dead(Exception):
     """The worker can no longer be used; the message says why, for the function that was running."""
 
 
+_live: set["Session"] = set()
+_live_lock = threading.Lock()
+
+
+def kill_all_sessions() -> None:
+    """Kill every worker of this process (on an interrupt): nothing started here outlives the grader."""
+    with _live_lock:
+        sessions = list(_live)
+    for session in sessions:
+        session.kill()
+
+
 class Session:
     """One notebook's worker: run its code once, then grade functions one at a time."""
 
@@ -152,16 +164,26 @@ class Session:
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, cwd=cwd, env=_environment(),
                                      start_new_session=True, preexec_fn=_limit(self.limits))
+        with _live_lock:
+            _live.add(self)
+
+    def kill(self) -> None:
+        """Kill the worker's process group (and, in the sandbox, its PID namespace with it)."""
+        proc = self.proc
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def close(self) -> None:
         """Kill the worker and everything it started."""
+        self.kill()
         proc, self.proc = self.proc, None
+        with _live_lock:
+            _live.discard(self)
         if proc is None:
             return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         proc.wait()
         for stream in (proc.stdin, proc.stdout):
             try:

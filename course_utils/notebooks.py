@@ -62,11 +62,20 @@ def _strip_magics(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
 
 
-def code_cells(nb: Any) -> list[Cell]:
-    """The cells that make up a notebook's code, in order (see the module docstring)."""
+def code_cells(nb: Any, demo_ids: frozenset[str] | None = None) -> list[Cell]:
+    """The cells that make up a notebook's code, in order (see the module docstring).
+
+    ``demo_ids``, when given, are the grade_ids of the course's own demonstration cells (the grader takes them
+    from the reference notebook, so that only the course decides what is skipped); otherwise a locked cell
+    whose grade_id starts with ``demo_`` is one.
+    """
     cells = []
     for i, cell in enumerate(nb.get("cells", []), start=1):
-        if cell.get("cell_type") != "code" or is_test_cell(cell) or is_demo_cell(cell):
+        if demo_ids is None:
+            demo = is_demo_cell(cell)
+        else:
+            demo = _meta(cell).get("grade_id") in demo_ids
+        if cell.get("cell_type") != "code" or is_test_cell(cell) or demo:
             continue
         source = cell.get("source", "")
         if isinstance(source, list):

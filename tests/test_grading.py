@@ -121,7 +121,7 @@ def test_cli_json_is_one_document_with_the_fixed_schema(tmp_path):
                     assert isinstance(chk["passed"], bool) and isinstance(chk["message"], str)
     assert doc["submissions"][1]["notebooks"][0]["score"] == 0
     assert json.loads((tmp_path / "out" / "report.json").read_text()) == doc
-    assert (tmp_path / "out" / "grades.csv").read_text().startswith("submission,score,max_score,")
+    assert (tmp_path / "out" / "grades.csv").read_text().startswith("submission,id,score,max_score,")
 
 
 def test_cli_table_and_usage_errors():

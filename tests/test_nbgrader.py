@@ -40,6 +40,11 @@ def test_nbgrader_pipeline_matches_our_grader(tmp_path, grader):
     bob = course / "submitted" / "bob"
     write_submission(bob, STEMS[0], edited_solution(STEMS[0], "rnn_cell_forward", "np.tanh(Waa", "(Waa"))
     write_submission(bob, STEMS[1], edited_solution(STEMS[1], "rnn_backward", "da[:, :, t] + da_prevt", "da[:, :, t]"))
+    # our grader writes its scores into a copy of the gradebook as it is before nbgrader autogrades
+    shutil.copy(course / "gradebook.db", course / "ours.db")
+    proc = subprocess.run([sys.executable, "-m", "autograde", "grade", str(course), "--gradebook",
+                           str(course / "ours.db"), "--json"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0 and "gradebook:" not in proc.stderr, proc.stderr
     for stem in STEMS:
         nbgrader(course, "autograde", stem, "--force")
 
@@ -49,16 +54,19 @@ def test_nbgrader_pipeline_matches_our_grader(tmp_path, grader):
     for student in ("alice", "bob"):
         (result,) = grader.grade([course / "submitted" / student])
         ours[student] = {(nb.notebook, f.name): f.score for nb in result.notebooks for f in nb.functions}
-    theirs = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for student in ("alice", "bob"):
-            theirs[student] = {}
-            for stem in STEMS:
-                submission = gb.find_submission(stem, student)
-                for nb in submission.notebooks:
-                    for g in nb.grades:
-                        theirs[student][(stem, g.name.removeprefix("check_"))] = g.score
-    assert theirs == ours
+    def scores_in(db):
+        found = {}
+        with Gradebook(f"sqlite:///{db}") as gb:
+            for student in ("alice", "bob"):
+                found[student] = {}
+                for stem in STEMS:
+                    for nb in gb.find_submission(stem, student).notebooks:
+                        for g in nb.grades:
+                            found[student][(stem, g.name.removeprefix("check_"))] = g.score
+        return found
+
+    assert scores_in(course / "gradebook.db") == ours  # nbgrader's own autograde
+    assert scores_in(course / "ours.db") == ours  # our scores, exported into its gradebook
     assert ours["alice"][(STEMS[0], "softmax")] < 6 and ours["bob"][(STEMS[0], "rnn_cell_forward")] < 6
 
     nbgrader(course, "generate_feedback", STEMS[0], "--force")

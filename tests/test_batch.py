@@ -1,0 +1,113 @@
+"""Batches: the same results for any number of jobs, an output folder that resumes, nbgrader trees, exports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograde import batch, exports, feedback
+from autograde.grade import Grader, Options, expand, plan
+from conftest import ROOT, STEMS, edited_solution, replaced_function, write_submission
+
+SAMPLE = ROOT / "examples" / "sample_submission"
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory):
+    """An nbgrader-style course folder with three students."""
+    course = tmp_path_factory.mktemp("course")
+    shutil.copytree(SAMPLE, course / "submitted" / "alice")
+    write_submission(course / "submitted" / "bob", STEMS[0],
+                     edited_solution(STEMS[0], "softmax", "np.sum(e, axis=0, keepdims=True)",
+                                     "np.sum(e, axis=1, keepdims=True)"))
+    shutil.copytree(ROOT / "assignments", course / "submitted" / "carol")
+    return course
+
+
+def test_nbgrader_tree_is_one_submission_per_student(klass):
+    assert [sid for _, sid in expand([klass])] == ["alice", "bob", "carol"]
+    assert [sid for _, sid in expand([klass / "submitted"])] == ["alice", "bob", "carol"]
+
+
+def test_results_identical_for_every_number_of_jobs(klass):
+    plans = [plan(p, sid) for p, sid in expand([klass])]
+    docs = [[r.to_json() for r in Grader(Options(jobs=jobs)).grade_plans(plans)] for jobs in (1, 2, 3)]
+    assert docs[0] == docs[1] == docs[2]
+    assert [d["score"] for d in docs[0]] == [43, 23, 0]
+
+
+def test_out_folder_resumes_and_force_regrades(klass, tmp_path):
+    out = tmp_path / "out"
+    plans = [plan(p, sid) for p, sid in expand([klass])]
+    grader = Grader(Options(jobs=2))
+
+    class Interrupt(Exception):
+        pass
+
+    original = grader.grade_plans
+
+    def interrupted(todo, on_result):  # the batch is stopped after its first submission
+        def first_then_stop(p, r):
+            on_result(p, r)
+            raise Interrupt
+
+        return original(todo, first_then_stop)
+
+    grader.grade_plans = interrupted
+    with pytest.raises(Interrupt):
+        batch.run(grader, plans, out)
+    assert (out / "submissions" / "alice" / "result.json").is_file()
+    assert not (out / "report.json").exists()
+
+    grader.grade_plans = original
+    graded = []
+    results, reused = batch.run(grader, plans, out, on_start=lambda todo: graded.extend(p.id for p in todo))
+    assert reused == 1 and graded == ["bob", "carol"]
+    doc = json.loads((out / "report.json").read_text())
+    assert [s["id"] for s in doc["submissions"]] == ["alice", "bob", "carol"]
+    assert [s["score"] for s in doc["submissions"]] == [43, 23, 0]
+    assert (out / "grades.csv").read_text().count("\n") == 4
+
+    graded.clear()
+    batch.run(grader, plans, out, on_start=lambda todo: graded.extend(p.id for p in todo))
+    assert graded == []
+    graded.clear()
+    batch.run(grader, plans, out, force=True, on_start=lambda todo: graded.extend(p.id for p in todo))
+    assert graded == ["alice", "bob", "carol"]
+
+    # a changed notebook is regraded, the others are not
+    changed = klass / "submitted" / "bob" / STEMS[0] / f"{STEMS[0]}.ipynb"
+    original_text = changed.read_text()
+    try:
+        changed.write_text(original_text.replace("np.sum(e, axis=1, keepdims=True)", "np.sum(e, axis=0, keepdims=True)"))
+        graded.clear()
+        replans = [plan(p, sid) for p, sid in expand([klass])]
+        results, _ = batch.run(grader, replans, out, on_start=lambda todo: graded.extend(p.id for p in todo))
+        assert graded == ["bob"] and results[1].score == results[1].max_score
+    finally:
+        changed.write_text(original_text)
+
+
+def test_feedback_page_and_gradescope_export(tmp_path, grader):
+    evil = replaced_function(STEMS[0], "softmax", "def softmax(z):\n    raise ValueError('<script>alert(1)</script>')\n")
+    (result,) = grader.grade([write_submission(tmp_path, STEMS[0], evil)])
+    html = feedback.page(result)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count('class="fn ') == len(result.notebooks[0].functions)
+    doc = exports.gradescope(result)
+    assert doc["score"] == result.score == sum(t["score"] for t in doc["tests"])
+    assert all({"name", "score", "max_score", "output", "visibility"} <= set(t) for t in doc["tests"])
+    assert "ValueError" in next(t for t in doc["tests"] if t["name"].endswith("softmax"))["output"]
+
+
+def test_cli_gradescope_needs_one_submission(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "autograde", "grade", str(SAMPLE), str(SAMPLE), "--gradescope",
+                           str(tmp_path / "r.json")], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "one submission" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "autograde", "grade", str(SAMPLE), "--gradescope",
+                           str(tmp_path / "r.json")], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and json.loads((tmp_path / "r.json").read_text())["score"] == 43
