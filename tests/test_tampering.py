@@ -244,3 +244,32 @@ def test_harmless_noise_costs_nothing(grader, tmp_path):
     nb = result.notebooks[0]
     assert nb.score == nb.max_score, [f.to_json() for f in nb.functions if f.score < f.max_score]
     assert any("NameError" in note for note in nb.notes)
+
+
+def test_course_demo_cells_are_skipped_and_student_cells_run(grader, tmp_path):
+    nb = replaced_function(S03, "softmax", textwrap.dedent('''
+        def softmax(z):
+            e = np.exp(z - np.max(z, axis=0, keepdims=True))
+            return e / column_sums(e)
+    '''), extra_cells=())
+    # the student's own cell, before the exercise, defines a helper the answer uses
+    nb["cells"].insert(3, {"cell_type": "code", "execution_count": None, "id": "mine", "metadata": {}, "outputs": [],
+                           "source": "def column_sums(e):\n    return np.sum(e, axis=0, keepdims=True)\n"})
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id", "").startswith("demo_"):
+            cell["source"] = "while True:\n    pass\n"  # would time out if it ran
+    (result,) = grader.grade([write_submission(tmp_path, S03, nb)])
+    assert result.score == result.max_score, result.to_json()
+
+
+def test_a_cell_that_never_ends_costs_its_notebook_only(tmp_path):
+    nb = replaced_function(S03, "softmax", "import time\nwhile True:\n    time.sleep(0.01)\n")
+    write_submission(tmp_path, S03, nb)
+    shutil_copy = __import__("shutil").copytree
+    shutil_copy(ROOT / "solutions" / "04_backpropagation_through_time", tmp_path / "04_backpropagation_through_time")
+    grader = Grader(Options(jobs=2, limits=Limits(timeout=2.0, notebook_timeout=3.0)))
+    (result,) = grader.grade([tmp_path])
+    nb03, nb04 = result.notebooks
+    assert nb03.score == 0
+    assert all("did not finish running within 3 s" in f.checks[0].message for f in nb03.functions)
+    assert nb04.score == nb04.max_score
