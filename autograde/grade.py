@@ -59,12 +59,15 @@ def find_notebooks(submission: Path) -> list[tuple[str, Path]]:
     return sorted(found.items())
 
 
-def read_cells(path: Path, demo_ids: frozenset[str] | None = None) -> list[Cell]:
-    """The notebook's code cells; ValueError with a readable reason if it is not a readable notebook."""
+def read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ValueError(f"the file could not be read ({exc.strerror})") from None
+
+
+def read_cells(raw: bytes, demo_ids: frozenset[str] | None = None) -> list[Cell]:
+    """A notebook file's code cells; ValueError with a readable reason if it is not a readable notebook."""
     if not raw.strip():
         raise ValueError("the file is empty")
     try:
@@ -100,17 +103,14 @@ class Plan:
     id: str  # a name for files: the student's id in an nbgrader tree, else made from the path
     error: str | None = None
     notebooks: list[tuple[str, Path, list[Cell] | str]] = field(default_factory=list)  # cells, or why unreadable
+    digests: list[str] = field(default_factory=list)  # of each notebook file's bytes
 
     def fingerprint(self, options: Options) -> str:
         """Changes when anything that can change the grade changes: the notebooks, the course, the options."""
         h = hashlib.sha256()
         h.update(f"{course_fingerprint()}|{options.seed}|{options.limits}|{self.error}".encode())
-        for stem, path, _ in self.notebooks:
-            h.update(f"|{stem}|{path}|".encode())
-            try:
-                h.update(path.read_bytes())
-            except OSError:
-                pass
+        for (stem, path, _), digest in zip(self.notebooks, self.digests):
+            h.update(f"|{stem}|{path}|{digest}".encode())
         return h.hexdigest()
 
 
@@ -157,13 +157,16 @@ def plan(path: Path, submission_id: str) -> Plan:
     if not found:
         names = ", ".join(f"{s}.ipynb" for s in specs.all_specs())
         return Plan(path, submission_id, f"no course notebook found (looked for {names})")
-    notebooks = []
+    notebooks, digests = [], []
     for stem, nb_path in found:
+        raw = b""
         try:
-            notebooks.append((stem, nb_path, read_cells(nb_path, reference.demo_cell_ids(stem))))
+            raw = read_bytes(nb_path)
+            notebooks.append((stem, nb_path, read_cells(raw, reference.demo_cell_ids(stem))))
         except ValueError as exc:
             notebooks.append((stem, nb_path, str(exc)))
-    return Plan(path, submission_id, None, notebooks)
+        digests.append(hashlib.sha256(raw).hexdigest())
+    return Plan(path, submission_id, None, notebooks, digests)
 
 
 class Grader:

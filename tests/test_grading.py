@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from autograde import specs
-from conftest import ROOT, STEMS, assignment_path, function_result, load, solution_path, write_submission
+from conftest import ROOT, STEMS, function_result, load, solution_path, write_submission
 
 
 def test_solutions_score_full_marks(grader):
