@@ -33,9 +33,12 @@ def table(results: list[SubmissionResult]) -> str:
             for fn in nb.functions:
                 mark = "✓" if fn.score == fn.max_score else "✗"
                 lines.append(f"    {mark} {fn.name:<{width}}  {_points(fn.score):>3} / {_points(fn.max_score)}")
-                for chk in fn.checks:
-                    if not chk.passed:
-                        lines.append(f"        ✗ {chk.name}: {chk.message}")
+                failed = [c for c in fn.checks if not c.passed]
+                if len(failed) > 1 and len(failed) == len(fn.checks) and len({c.message for c in failed}) == 1:
+                    lines.append(f"        ✗ every check: {failed[0].message}")
+                    continue
+                for chk in failed:
+                    lines.append(f"        ✗ {chk.name}: {chk.message}")
         lines.append("")
     return "\n".join(lines)
 

@@ -91,6 +91,8 @@ def _judge_in_kernel(fspec, fn: Callable, prep: Prepared | str, deps: dict[str, 
 
 def format_result(result: FunctionResult, mode: str, seconds: float) -> str:
     lines = [f"{result.name} ({mode}): {result.score:g} / {result.max_score:g} points  [{seconds:.2f} s]"]
+    if result.score == 0 and len({c.message for c in result.checks}) == 1:
+        return "\n".join(lines + [f"  ✗ every check: {result.checks[0].message}"])
     for chk in result.checks:
         lines.append(f"  {'✓' if chk.passed else '✗'} {chk.name} ({chk.points:g}): {chk.message}")
     return "\n".join(lines)
