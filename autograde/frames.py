@@ -7,7 +7,7 @@ from typing import Any, BinaryIO
 
 from autograde import wire
 
-MAX_FRAME = 256 * 2**20  # what one message may weigh; more is refused, not read
+MAX_FRAME = 64 * 2**20  # what one message may weigh (the course's data is tiny); more is refused, not read
 
 
 class FrameError(EOFError):
