@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from autograde import frames
+from autograde import frames, paths
 from autograde.calls import call_case
 from autograde.worker import SANDBOX_FLAG
 from course_utils.notebooks import Cell
@@ -78,8 +78,12 @@ def _readable_roots() -> list[Path]:
 def _bwrap_command(command: list[str]) -> list[str]:
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
            "--tmpfs", "/tmp"]
-    for root in _readable_roots():
+    roots = _readable_roots()
+    for root in roots:
         cmd += ["--ro-bind", str(root), str(root)]
+    secret = paths.solutions_dir().resolve()
+    if any(root == secret or root in secret.parents for root in roots):  # e.g. Python installed above the course
+        cmd += ["--tmpfs", str(secret)]
     cmd += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", SANDBOX_FLAG, "1", "--"]
     return cmd + command
 

@@ -273,3 +273,18 @@ def test_a_cell_that_never_ends_costs_its_notebook_only(tmp_path):
     assert nb03.score == 0
     assert all("did not finish running within 3 s" in f.checks[0].message for f in nb03.functions)
     assert nb04.score == nb04.max_score
+
+
+def test_solutions_hidden_even_when_python_is_installed_above_the_course(monkeypatch):
+    from pathlib import Path
+
+    from autograde import paths, runner
+
+    roots = runner._readable_roots()
+    monkeypatch.setattr(runner, "_readable_roots", lambda: roots + [paths.root()])
+    solutions = paths.solutions_dir()
+    cmd = runner._bwrap_command([sys.executable, "-c",
+                                 f"import os; print(len(os.listdir({str(solutions)!r})))"])
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "0", proc
+    assert any(Path(solutions).iterdir())  # while the grader itself sees them
