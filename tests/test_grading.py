@@ -131,3 +131,14 @@ def test_cli_table_and_usage_errors():
     assert _cli("grade").returncode == 2
     assert _cli("grade", "--jobs", "0", "x").returncode == 2
     assert _cli("frobnicate").returncode == 2
+
+
+def test_old_notebook_format_is_converted(grader, tmp_path):
+    import nbformat
+
+    nb = nbformat.read(str(solution_path(STEMS[0])), as_version=4)
+    path = tmp_path / f"{STEMS[0]}.ipynb"
+    nbformat.write(nbformat.convert(nb, 3), str(path), version=3)
+    assert '"worksheets"' in path.read_text()
+    (result,) = grader.grade([path])
+    assert result.score == result.max_score
