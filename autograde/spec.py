@@ -55,7 +55,7 @@ class Gradient:
     ``numeric(forward, context)`` returns ``{key: gradient}``, computed by finite differences of
     ``forward`` (looked up by name: the reference when grading, the student's own in a self-check). Each
     key names an entry of the returned dict (of output ``within`` when the function returns a tuple), or
-    the whole output when the function returns a single array.
+    the whole output (under any name, e.g. "grad") when the function returns a single array.
     """
 
     forward: str | None
