@@ -54,6 +54,25 @@ def student_notebook(stem: str) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+def completed_notebook(stem: str) -> dict:
+    """The student notebook with every exercise answered by the reference code (and no hidden tests): an
+    honest, complete submission, for tests and benchmarks."""
+    student = json.loads(paths.assignment_notebook(stem).read_text(encoding="utf-8"))
+    reference = json.loads(paths.solution_notebook(stem).read_text(encoding="utf-8"))
+    answers = {}
+    for cell in reference["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution"):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            answers[meta["grade_id"]] = "\n".join(line for line in source.splitlines()
+                                                  if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+    for cell in student["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell["source"] = answers[grade_id]
+    return student
+
+
 def selfcheck_cases(stem: str) -> str:
     """The stored visible cases of a notebook's graded functions, as JSON text."""
     nb = specs.get(stem)

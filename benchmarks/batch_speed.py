@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -23,27 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograde.build import completed_notebook
+
 ROOT = Path(__file__).resolve().parent.parent
 STEMS = ("03_recurrent_neural_network", "04_backpropagation_through_time")
-
-
-def honest_notebook(stem: str) -> str:
-    """The student notebook completed with the reference code (no hidden tests)."""
-    student = json.loads((ROOT / "assignments" / stem / f"{stem}.ipynb").read_text())
-    reference = json.loads((ROOT / "solutions" / stem / f"{stem}.ipynb").read_text())
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) for c in reference["cells"]
-               if c["metadata"].get("nbgrader", {}).get("solution")}
-    for cell in student["cells"]:
-        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell["source"] = re.sub(r"[ \t]*### (BEGIN|END) SOLUTION\n", "", answers[grade_id])
-    return json.dumps(student)
 
 
 def make_course(folder: Path, students: int) -> list[Path]:
     for item in ("solutions", "nbgrader_config.py"):
         (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item, folder / item)
-    honest = {stem: honest_notebook(stem) for stem in STEMS}
+    honest = {stem: json.dumps(completed_notebook(stem)) for stem in STEMS}
     paths = []
     for i in range(students):
         student = folder / "submitted" / f"student{i:03d}"
