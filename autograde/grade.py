@@ -18,13 +18,13 @@ from autograde import paths, reference, specs
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
 from autograde.runner import Limits, kill_all_sessions, run_notebook
-from autograde.spec import CHECKS, HIDDEN_SEED, FunctionSpec
+from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
 
 @dataclass
 class Options:
-    seed: int = field(default_factory=lambda: int(os.environ.get("AUTOGRADE_SEED", HIDDEN_SEED)))
+    seed: int = field(default_factory=hidden_seed)
     limits: Limits = field(default_factory=Limits)
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
 

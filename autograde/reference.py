@@ -34,10 +34,15 @@ def _namespace(path: str) -> dict:
     return namespace
 
 
-def namespace(stem: str) -> dict:
+def _solution(stem: str) -> Path:
     path = paths.solution_notebook(stem)
     if not path.is_file():
         raise CourseError(f"the reference notebook {path} is missing")
+    return path
+
+
+def namespace(stem: str) -> dict:
+    path = _solution(stem)
     with _lock:
         return _namespace(str(path))
 
@@ -45,10 +50,7 @@ def namespace(stem: str) -> dict:
 @lru_cache(maxsize=None)
 def demo_cell_ids(stem: str) -> frozenset[str]:
     """The grade_ids of the demonstration cells of the course's notebook (skipped when grading)."""
-    path = paths.solution_notebook(stem)
-    if not path.is_file():
-        raise CourseError(f"the reference notebook {path} is missing")
-    nb = parse_notebook(path.read_text(encoding="utf-8"))
+    nb = parse_notebook(_solution(stem).read_text(encoding="utf-8"))
     return frozenset(c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"] if is_demo_cell(c))
 
 

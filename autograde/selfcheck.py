@@ -21,7 +21,6 @@ Nothing is printed to stderr (nbgrader would give such a cell 0 points).
 from __future__ import annotations
 
 import json
-import os
 import time
 import warnings
 from functools import lru_cache
@@ -34,7 +33,7 @@ from autograde import paths, reference, specs, wire
 from autograde.calls import run_cases
 from autograde.checks import Prepared, judge
 from autograde.results import FunctionResult
-from autograde.spec import HIDDEN_SEED, Case
+from autograde.spec import Case, hidden_seed
 
 
 @lru_cache(maxsize=None)
@@ -159,6 +158,6 @@ class SelfCheck:
     def grade(self, fn: Callable, seed: int | None = None) -> float:
         """Grade ``fn`` as the grader does: hidden inputs, the reference from solutions/."""
         name = self._name(fn)
-        seed = int(os.environ.get("AUTOGRADE_SEED", HIDDEN_SEED)) if seed is None else seed
+        seed = hidden_seed() if seed is None else seed
         deps = reference.dependencies(self.stem, name)
         return self._run(fn, lambda: reference.prepare(self.stem, name, seed), deps, "graded")

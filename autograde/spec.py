@@ -13,6 +13,7 @@ through ``fns``, a lookup by name that the grader fills from ``solutions/``.
 
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -32,6 +33,11 @@ Fns = Callable[[str], Callable]  # a function of the course by name: reference (
 
 VISIBLE_SEED = 7  # cases shown to students (stored by `autograde build`)
 HIDDEN_SEED = 20261130  # default for grading; instructors may set AUTOGRADE_SEED or --seed
+
+
+def hidden_seed() -> int:
+    """The seed of the hidden inputs: AUTOGRADE_SEED if set, else the built-in one."""
+    return int(os.environ.get("AUTOGRADE_SEED", HIDDEN_SEED))
 
 
 @dataclass(frozen=True)
