@@ -83,3 +83,22 @@ def replaced_function(stem: str, name: str, source: str, extra_cells: tuple[str,
         nb["cells"].append({"cell_type": "code", "execution_count": None, "id": f"student-{i}", "metadata": {},
                             "outputs": [], "source": extra})
     return nb
+
+
+def assert_mistake_caught_once(grader, tmp_path, case) -> None:
+    """A plausible mistake is caught by the named checks only, explained, and charged to its own function.
+
+    ``case`` is (id, stem, function, old text, new text, checks that must fail, text the feedback must
+    contain): the reference notebook with ``old`` replaced by ``new`` in that function's solution cell.
+    """
+    _, stem, name, old, new, failing, feedback = case
+    path = write_submission(tmp_path, stem, edited_solution(stem, name, old, new))
+    (result,) = grader.grade([path])
+    fn = function_result(result, name)
+    failed = {c.name for c in fn.checks if not c.passed}
+    assert failed == failing, fn.to_json()
+    messages = " ".join(c.message for c in fn.checks if not c.passed)
+    assert feedback in messages, messages
+    others = {k: v for k, v in scores(result).items() if k != name}
+    full = {f.name: f.max_score for nb in result.notebooks for f in nb.functions if f.name != name}
+    assert others == full, "the mistake was charged to another function too"

@@ -1,6 +1,7 @@
 """Plausible student mistakes: each is caught, charged to its own function only, and explained.
 
-Each case edits one function of the reference notebook. The grader must take points from that function
+Each case edits one function of the reference notebook. Notebooks 05 on keep their lists in
+``tests/test_mistakes_nbNN.py``, with the same check (``conftest.assert_mistake_caught_once``). The grader must take points from that function
 (from the named checks, and no others), leave every other function of the notebook at full marks, and
 say something useful: the hint, or the kind of problem.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import edited_solution, function_result, scores, write_submission
+from conftest import assert_mistake_caught_once, edited_solution, function_result, write_submission
 
 S03, S04 = "03_recurrent_neural_network", "04_backpropagation_through_time"
 
@@ -63,17 +64,7 @@ MISTAKES = [
 
 @pytest.mark.parametrize("case", MISTAKES, ids=[m[0] for m in MISTAKES])
 def test_mistake_is_caught_once_with_feedback(grader, tmp_path, case):
-    _, stem, name, old, new, failing, feedback = case
-    path = write_submission(tmp_path, stem, edited_solution(stem, name, old, new))
-    (result,) = grader.grade([path])
-    fn = function_result(result, name)
-    failed = {c.name for c in fn.checks if not c.passed}
-    assert failed == failing, fn.to_json()
-    messages = " ".join(c.message for c in fn.checks if not c.passed)
-    assert feedback in messages, messages
-    others = {k: v for k, v in scores(result).items() if k != name}
-    full = {f.name: f.max_score for nb in result.notebooks for f in nb.functions if f.name != name}
-    assert others == full, "the mistake was charged to another function too"
+    assert_mistake_caught_once(grader, tmp_path, case)
 
 
 def test_messages_never_show_hidden_inputs(grader, tmp_path):
