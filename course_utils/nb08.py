@@ -63,3 +63,87 @@ def agreement_sentences(x: np.ndarray, labels: np.ndarray) -> list[str]:
     """The sentences of a batch in words, with their verb: "the cats which ate … were"."""
     words = np.argmax(x, axis=0)  # (m, T_x)
     return [" ".join(VOCAB[w] for w in row) + " " + VERBS[int(label)] for row, label in zip(words, labels)]
+
+
+# ------------------------------------------------------------------------------------ experiments' helpers
+
+def recurrent_weights(rng: np.random.Generator, n_a: int, spectral_radius: float) -> np.ndarray:
+    """A random (n_a, n_a) matrix Waa scaled so that its largest eigenvalue modulus is ``spectral_radius``.
+
+    Near a = 0, where tanh' ≈ 1, each step back through time multiplies the gradient by Waaᵀ: the spectral
+    radius decides whether it shrinks (< 1) or grows (> 1) from step to step.
+    """
+    if spectral_radius <= 0:
+        raise ValueError(f"spectral_radius must be positive; got {spectral_radius!r}")
+    g = rng.normal(size=(n_a, n_a))
+    return g * (spectral_radius / np.max(np.abs(np.linalg.eigvals(g))))
+
+
+def plot_gradient_norms(norms: dict, ax=None):
+    """‖∂L/∂a⟨T−k⟩‖ against the distance k, one line per spectral radius, on a log scale.
+
+    ``norms`` maps a spectral radius to a 1-D array whose entry k is the norm k steps before the loss.
+    Entries that overflowed (inf or NaN) are left out of the line.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.8))
+    colors = plt.cm.viridis(np.linspace(0.0, 0.9, len(norms)))
+    for (radius, values), color in zip(sorted(norms.items()), colors):
+        values = np.asarray(values, dtype=np.float64)
+        finite = np.isfinite(values) & (values > 0)
+        ax.semilogy(np.arange(len(values))[finite], values[finite], color=color, lw=2,
+                    label=f"spectral radius {radius:g}")
+    ax.set_xlabel("distance k from the loss (time steps)")
+    ax.set_ylabel(r"$\|\partial \mathcal{L} / \partial a^{\langle T-k \rangle}\|$")
+    ax.set_title("Gradient reaching earlier hidden states of a basic RNN")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def plot_clipping(g: np.ndarray, by_value: np.ndarray, by_norm: np.ndarray, max_value: float, max_norm: float,
+                  ax=None):
+    """A 2-D gradient and its two clipped versions, as arrows from the origin, with the clipping regions."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, Rectangle
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.6))
+    ax.add_patch(Rectangle((-max_value, -max_value), 2 * max_value, 2 * max_value, fc="#fdebd3", ec="#b35900",
+                           lw=1, label=f"|entry| ≤ {max_value:g} (by value)"))
+    ax.add_patch(Circle((0, 0), max_norm, fc="none", ec="#1f4e79", lw=1.5, ls="--",
+                        label=f"norm ≤ {max_norm:g} (by global norm)"))
+    for vec, color, label in ((g, "#222222", "gradient"), (by_value, "#b35900", "clipped by value"),
+                              (by_norm, "#1f4e79", "clipped by global norm")):
+        ax.annotate("", xy=vec, xytext=(0, 0), arrowprops=dict(arrowstyle="-|>", color=color, lw=2))
+        ax.plot([], [], color=color, lw=2, label=label)
+    bound = 1.2 * max(max_norm, max_value)
+    ax.set_xlim(min(-bound, 1.1 * g[0]), max(bound, 1.1 * g[0]))
+    ax.set_ylim(min(-bound, 1.1 * g[1]), max(bound, 1.1 * g[1]))
+    ax.set_aspect("equal")
+    ax.set_xlabel("gradient entry 1")
+    ax.set_ylabel("gradient entry 2")
+    ax.set_title("By value the direction turns; by norm it is kept")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_accuracy_by_distance(distances, accuracies, label: str = "basic RNN", ax=None):
+    """Test accuracy on the agreement task against the subject–verb distance, with chance (50%) drawn."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.6))
+    ax.plot(distances, 100 * np.asarray(accuracies), "o-", lw=2, label=label)
+    ax.axhline(50, color="grey", ls=":", label="chance (labels are 50% singular)")
+    ax.set_xticks(list(distances))
+    ax.set_xlabel("distance from subject to verb (words)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title("Was or were? Agreement over a growing distance")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    return ax
