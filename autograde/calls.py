@@ -19,16 +19,19 @@ NOT_IMPLEMENTED = "not implemented yet"
 
 
 def _resolve(value: Any) -> Any:
-    """Arguments as the student's function receives them: fresh copies, test functions made callable."""
+    """Arguments as the student's function receives them: fresh copies, test functions made callable,
+    generators made from their seeds."""
     if isinstance(value, wire.FunctionRef):
         return testfunctions.function(value.name)
+    if isinstance(value, wire.GeneratorRef):
+        return value.make()
     if isinstance(value, dict):
         return {k: _resolve(v) for k, v in value.items()}
     return value
 
 
 def _unresolve(value: Any, original: Any) -> Any:
-    if isinstance(original, wire.FunctionRef):
+    if isinstance(original, (wire.FunctionRef, wire.GeneratorRef)):
         return original
     if isinstance(original, dict) and isinstance(value, dict):
         return {k: _unresolve(v, original.get(k)) for k, v in value.items()}

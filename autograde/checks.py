@@ -77,6 +77,7 @@ def walk(out: Any, ref: Any, path: str, structure: list[str], leaves: list[tuple
             return
         if len(out) != len(ref):
             structure.append(f"{name} has {len(out)} items, expected {len(ref)}")
+            leaves.append((name, np.zeros(len(out)), np.zeros(len(ref))))  # and its values cannot be right
         for i, (o, r) in enumerate(zip(out, ref)):
             walk(o, r, _join(path, f"[{i}]"), structure, leaves)
     elif isinstance(ref, dict):
@@ -121,7 +122,7 @@ def _compare(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[st
         values.append(structure[0])
     for name, o, r in leaves:
         if o.size != r.size:
-            values.append(f"{name} cannot be compared: it has {o.size} entries, expected {r.size}")
+            values.append(f"{name} cannot be compared: it has {o.size} {'items' if o.ndim == 1 and r.ndim == 1 else 'entries'}, expected {r.size}")
             failing.append((name, o, r))
             continue
         o = o.reshape(r.shape).astype(np.float64) if o.dtype.kind in "biuf" else o
@@ -217,7 +218,8 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
         value_check = "edge" if case.edge else "values"
         if res.get("error"):
             for c in ids:
-                if c in ("shapes", "unchanged", "gradients", value_check):
+                if c in ("shapes", "unchanged", "gradients", value_check) or (c == "distribution"
+                                                                           and case.context.get("distribution")):
                     problems[c].append((case.label, res["error"]))
             continue
         out = res["outputs"]
@@ -228,6 +230,13 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
             problems[value_check].append((case.label, _values_text(values, failing)))
             if hints[value_check] is None:
                 hints[value_check] = _hint(prep, i, out, failing)
+        if "distribution" in problems and case.context.get("distribution"):
+            try:
+                wrong = spec.distribution(out, prep.expected[i], case)
+            except Exception as exc:  # noqa: BLE001 - an output of the wrong kind cannot be tested
+                wrong = f"the output could not be tested ({type(exc).__name__})"
+            if wrong:
+                problems["distribution"].append((case.label, wrong))
         if "unchanged" in problems:
             changed = _changed_inputs(case.args, res.get("args_after"))
             if changed:
@@ -245,7 +254,8 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
     oks = {"shapes": "every output has the expected shape and dtype",
            "values": f"all {n_cases['values']} inputs match the reference solution",
            "edge": f"all {n_cases['edge']} inputs match the reference solution",
-           "unchanged": "no input array was modified"}
+           "unchanged": "no input array was modified",
+           "distribution": "the outputs follow the reference's distribution"}
     for c in ids:
         if c != "gradients":
             _settle(by_id[c], problems[c], oks[c], hints.get(c))

@@ -26,6 +26,7 @@ CHECKS = {
     "values": "values",
     "edge": "values at edge sizes",
     "gradients": "gradient check",
+    "distribution": "distribution of random outputs",
     "unchanged": "inputs left unchanged",
 }
 
@@ -96,6 +97,9 @@ class FunctionSpec:
     depends: tuple[str, ...] = ()
     gradient: Gradient | None = None
     mistakes: tuple[Mistake, ...] = ()
+    # a function that draws from a generator: distribution(out, ref, case) says (None if fine) how the output of
+    # a case whose context has "distribution": True fails to follow the reference's distribution
+    distribution: Callable[[Any, Any, Case], str | None] | None = None
     rtol: float = 1e-6
     atol: float = 1e-9
     # advice shown when the function modifies one of its inputs
@@ -107,6 +111,8 @@ class FunctionSpec:
             raise ValueError(f"{self.name}: unknown checks {sorted(unknown)}; known: {list(CHECKS)}")
         if ("gradients" in self.points) != (self.gradient is not None):
             raise ValueError(f"{self.name}: a gradient check needs both points and a Gradient")
+        if ("distribution" in self.points) != (self.distribution is not None):
+            raise ValueError(f"{self.name}: a distribution check needs both points and a distribution test")
 
     @property
     def max_score(self) -> float:

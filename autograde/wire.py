@@ -13,7 +13,9 @@ Two encodings share one tree walk:
 
 Callables cannot cross; a test function that a graded function takes as an argument (``f`` of
 ``numerical_gradient``) crosses as a :class:`FunctionRef`, resolved on the other side from a fixed
-catalogue (:mod:`autograde.testfunctions`).
+catalogue (:mod:`autograde.testfunctions`). A random generator that a graded function takes (``rng`` of
+``sample``) crosses as a :class:`GeneratorRef`, its seed, and becomes ``numpy.random.default_rng(seed)`` on
+the other side: the student's function and the reference each get a generator in the same state.
 """
 
 from __future__ import annotations
@@ -40,6 +42,22 @@ class FunctionRef:
     """A test function from :mod:`autograde.testfunctions`, by name."""
 
     name: str
+
+
+@dataclass(frozen=True)
+class GeneratorRef:
+    """A ``numpy.random.Generator`` by its seed (a tuple of non-negative integers), made fresh for each call."""
+
+    seed: tuple[int, ...]
+
+    def make(self) -> np.random.Generator:
+        return np.random.default_rng(list(self.seed))
+
+
+def _seed(tree: Any) -> tuple[int, ...]:
+    if not isinstance(tree, list) or not 0 < len(tree) <= 8 or not all(type(s) is int and 0 <= s < 2**63 for s in tree):
+        raise WireError("a malformed generator seed")
+    return tuple(tree)
 
 
 def _describe(value: Any) -> str:
@@ -79,6 +97,8 @@ def _walk(value: Any, array: Callable[[np.ndarray], Any], depth: int = 0) -> Any
         return out
     if t is FunctionRef:
         return {"$function": value.name}
+    if t is GeneratorRef:
+        return {"$generator": list(_seed(list(value.seed)))}
     raise WireError(_describe(value))
 
 
@@ -94,6 +114,8 @@ def _unwalk(tree: Any, array: Callable[[Any], np.ndarray], depth: int = 0) -> An
             return tuple(_unwalk(v, array, depth + 1) for v in tree["$tuple"])
         if "$function" in tree:
             return FunctionRef(str(tree["$function"]))
+        if "$generator" in tree:
+            return GeneratorRef(_seed(tree["$generator"]))
         return {k: _unwalk(v, array, depth + 1) for k, v in tree.items()}
     return tree
 
