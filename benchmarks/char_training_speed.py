@@ -1,0 +1,168 @@
+"""Character-level training speed: the course's functions batched over m sequences against an unbatched
+min-char-rnn-style loop, side by side in one run, on the same text and the same number of characters.
+
+    python benchmarks/char_training_speed.py [--chars 200000] [--m 64]
+
+Both models: a basic RNN with hidden size 100, sequences of 25 characters, truncated backpropagation through time
+carrying the hidden state across chunks, value clipping at 5, Adagrad (learning rate 0.1), on the census first
+names of course_utils/names (shuffled, "\\n" after each name). The loop is written here from the min-char-rnn
+algorithm (one stream; per step: forward, softmax cross-entropy, backward through the 25 steps, Adagrad). The
+batched version reads m streams at once with the reference rnn_forward (03), masked_loss (06) and rnn_backward
+(04), loaded from solutions/. After the same number of training characters, both models are scored on the same
+held-out names (10% kept aside) by their cross-entropy per character.
+
+Goal (issue 9): at least 20 times as many characters per second, and an equal or lower held-out loss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one BLAS thread is fastest
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from autograde import reference  # noqa: E402
+from autograde.specs import get  # noqa: E402
+from course_utils.nb06 import load_names, name_streams  # noqa: E402
+
+CHARS = "\n" + "abcdefghijklmnopqrstuvwxyz"
+N_A, SEQ, LR, CLIP = 100, 25, 0.1, 5.0
+
+
+def init(rng, n):
+    return {"Wax": rng.normal(0, 0.01, (N_A, n)), "Waa": rng.normal(0, 0.01, (N_A, N_A)),
+            "Wya": rng.normal(0, 0.01, (n, N_A)), "ba": np.zeros((N_A, 1)), "by": np.zeros((n, 1))}
+
+
+def adagrad(params, grads, memory, lr=LR):
+    for k in params:
+        g = np.clip(grads[k], -CLIP, CLIP)
+        memory[k] += g * g
+        params[k] -= lr * g / np.sqrt(memory[k] + 1e-8)
+
+
+def min_char_rnn(ids, n_chars, rng):
+    """The unbatched loop: one stream, 25 characters per update, everything per time step."""
+    n = len(CHARS)
+    p = init(rng, n)
+    memory = {k: np.zeros_like(v) for k, v in p.items()}
+    h = np.zeros((N_A, 1))
+    pos, seen = 0, 0
+    while seen < n_chars:
+        if pos + SEQ + 1 > len(ids):
+            pos, h = 0, np.zeros((N_A, 1))
+        inputs, targets = ids[pos:pos + SEQ], ids[pos + 1:pos + SEQ + 1]
+        xs, hs, ps = {}, {-1: h}, {}
+        for t in range(SEQ):
+            xs[t] = np.zeros((n, 1))
+            xs[t][inputs[t]] = 1
+            hs[t] = np.tanh(p["Wax"] @ xs[t] + p["Waa"] @ hs[t - 1] + p["ba"])
+            y = p["Wya"] @ hs[t] + p["by"]
+            e = np.exp(y - np.max(y))
+            ps[t] = e / np.sum(e)
+        g = {k: np.zeros_like(v) for k, v in p.items()}
+        dh_next = np.zeros((N_A, 1))
+        for t in reversed(range(SEQ)):
+            dy = ps[t].copy()
+            dy[targets[t]] -= 1
+            g["Wya"] += dy @ hs[t].T
+            g["by"] += dy
+            dh = p["Wya"].T @ dy + dh_next
+            dz = (1 - hs[t] ** 2) * dh
+            g["ba"] += dz
+            g["Wax"] += dz @ xs[t].T
+            g["Waa"] += dz @ hs[t - 1].T
+            dh_next = p["Waa"].T @ dz
+        adagrad(p, g, memory)
+        h = hs[SEQ - 1]
+        pos += SEQ
+        seen += SEQ
+    return p, seen
+
+
+def batched(streams, n_chars, rng, fns, lr):
+    """The course's functions on m streams at once: one update per m × 25 characters."""
+    rnn_forward, rnn_backward, masked_loss = fns("rnn_forward"), fns("rnn_backward"), fns("masked_loss")
+    n, (m, length) = len(CHARS), streams.shape
+    p = init(rng, n)
+    memory = {k: np.zeros_like(v) for k, v in p.items()}
+    a0 = np.zeros((N_A, m))
+    eye = np.eye(n)
+    mask = np.ones((m, SEQ))
+    pos, seen = 0, 0
+    while seen < n_chars:
+        if pos + SEQ + 1 > length:
+            pos, a0 = 0, np.zeros((N_A, m))
+        x = np.moveaxis(eye[streams[:, pos:pos + SEQ]], -1, 0)  # (n, m, SEQ): the previous characters
+        targets = streams[:, pos + 1:pos + SEQ + 1]
+        a, _, caches = rnn_forward(x, a0, p)
+        a_flat = a.reshape(N_A, m * SEQ)
+        logits = (p["Wya"] @ a_flat + p["by"]).reshape(n, m, SEQ)
+        _, dlogits = masked_loss(logits, targets, mask)  # the gradient of the mean over the m streams
+        dz = dlogits.reshape(n, m * SEQ)
+        g = rnn_backward((p["Wya"].T @ dz).reshape(N_A, m, SEQ), caches)
+        grads = {"Waa": g["dWaa"], "Wax": g["dWax"], "ba": g["dba"], "Wya": dz @ a_flat.T,
+                 "by": np.sum(dz, axis=1, keepdims=True)}
+        adagrad(p, grads, memory, lr)
+        a0 = a[:, :, -1]
+        pos += SEQ
+        seen += m * SEQ
+    return p, seen
+
+
+def held_out_loss(p, ids, fns):
+    """Cross-entropy per character of a model reading the held-out text as one stream."""
+    rnn_forward, masked_loss = fns("rnn_forward"), fns("masked_loss")
+    n = len(CHARS)
+    x = np.moveaxis(np.eye(n)[ids[None, :-1]], -1, 0)
+    a, _, _ = rnn_forward(x, np.zeros((N_A, 1)), p)
+    logits = (p["Wya"] @ a[:, 0, :] + p["by"])[:, None, :]
+    loss, _ = masked_loss(logits, ids[None, 1:], np.ones((1, len(ids) - 1)))
+    return loss / (len(ids) - 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chars", type=int, default=200_000, help="training characters for each model")
+    parser.add_argument("--m", type=int, default=64, help="streams read at once by the batched version")
+    parser.add_argument("--lr", type=float, default=LR, help="Adagrad learning rate of the batched version")
+    args = parser.parse_args()
+    rng = np.random.default_rng(2026)
+    names = load_names()
+    order = rng.permutation(len(names))
+    held = [names[i] for i in order[: len(names) // 10]]
+    train = [names[i] for i in order[len(names) // 10:]]
+    index = {c: i for i, c in enumerate(CHARS)}
+    one_stream = name_streams(rng, train, CHARS, 1)[0]
+    streams = name_streams(rng, train, CHARS, args.m)
+    held_ids = np.array([index[c] for c in "\n" + "\n".join(held) + "\n"])
+    fns = reference.functions(get("06_language_model"))
+
+    start = time.perf_counter()
+    p_loop, seen_loop = min_char_rnn(one_stream, args.chars, np.random.default_rng(1))
+    t_loop = time.perf_counter() - start
+    start = time.perf_counter()
+    p_batch, seen_batch = batched(streams, args.chars, np.random.default_rng(1), fns, args.lr)
+    t_batch = time.perf_counter() - start
+
+    speed_loop, speed_batch = seen_loop / t_loop, seen_batch / t_batch
+    loss_loop, loss_batch = held_out_loss(p_loop, held_ids, fns), held_out_loss(p_batch, held_ids, fns)
+    print(f"min-char-rnn loop : {seen_loop} characters in {t_loop:6.2f} s = {speed_loop:9.0f} chars/s; "
+          f"held-out loss {loss_loop:.3f} nats/char")
+    print(f"batched (m = {args.m:3d}): {seen_batch} characters in {t_batch:6.2f} s = {speed_batch:9.0f} chars/s; "
+          f"held-out loss {loss_batch:.3f} nats/char")
+    ratio = speed_batch / speed_loop
+    ok = ratio >= 20 and loss_batch <= loss_loop
+    print(f"speed-up {ratio:.1f}x (goal >= 20x); loss {'not higher' if loss_batch <= loss_loop else 'HIGHER'} "
+          f"({'ok' if ok else 'goal missed'})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
