@@ -23,6 +23,8 @@ LM_EDGE = (
     dict(n_x=2, n_a=1, n_y=2, m=2, T_x=3),
     dict(n_x=1, n_a=2, n_y=1, m=2, T_x=2),
 )
+# with one class the softmax is 1 and the loss 0 whatever the logits: keep n_y >= 2 where a loss is computed
+LM_LOSS_EDGE = tuple(dict(size, n_x=max(2, size["n_x"]), n_y=max(2, size["n_y"])) for size in LM_EDGE)
 LOSS_POINTS = {"shapes": 1, "values": 2, "edge": 1, "unchanged": 1}
 
 
@@ -110,7 +112,7 @@ masked_loss = FunctionSpec(
     points={"shapes": 1, "values": 2, "edge": 1, "gradients": 2, "unchanged": 1},
     outputs=("loss", "dlogits"),
     sizes=LM_SIZES[:2],
-    edge_sizes=LM_EDGE,
+    edge_sizes=LM_LOSS_EDGE,
     gradient=Gradient(forward="masked_loss", numeric=loss_numeric, within="dlogits"),
     mistakes=(
         Mistake("the padding is counted: multiply each step's loss (and its gradient) by the mask.",
