@@ -186,7 +186,7 @@ def _top(name: str) -> str:
 def _values_text(values: list[str], failing: list[tuple]) -> str:
     first = _top(failing[0][0]) if failing else None
     others = list(dict.fromkeys(_top(n) for n, _, _ in failing[1:] if _top(n) != first))
-    return values[0] + (f"; {', '.join(others)} also differ{'s' if len(others) == 1 else ''}" if others else "")
+    return values[0] + (f"; also wrong: {', '.join(others)}" if others else "")
 
 
 def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
@@ -243,8 +243,8 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
 
     n_cases = {"values": sum(not c.edge for c in prep.cases), "edge": sum(c.edge for c in prep.cases)}
     oks = {"shapes": "every output has the expected shape and dtype",
-           "values": f"all {n_cases['values']} inputs match the reference solution",
-           "edge": f"all {n_cases['edge']} inputs match the reference solution",
+           "values": f"matches the reference solution on {_inputs(n_cases['values'])}",
+           "edge": f"matches the reference solution on {_inputs(n_cases['edge'])}",
            "unchanged": "no input array was modified"}
     for c in ids:
         if c != "gradients":
@@ -252,6 +252,10 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
     if "gradients" in by_id:
         _gradient_verdict(by_id["gradients"], prep, problems["gradients"], worst, worst_ref)
     return FunctionResult(spec.name, checks)
+
+
+def _inputs(n: int) -> str:
+    return {1: "the one input", 2: "both inputs"}.get(n, f"all {n} inputs")
 
 
 def _gradient_verdict(chk: CheckResult, prep: Prepared, problems: list, worst: dict[str, float],
