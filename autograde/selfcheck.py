@@ -153,18 +153,24 @@ def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[
         home = nb.home_of(dep)
         if not callable(replay.own) or depth > 4 or dep not in {f.name for f in specs.get(home).functions}:
             continue
-        own, _ = visible_result(home, dep, replay.own, depth + 1)
-        if own.score == own.max_score:
+        dep_spec = specs.get(home).function(dep)
+        # as the student's dep really runs (the student's own functions below it too) ...
+        if _judge(dep_spec, replay.own, visible_prepared(home, dep), {}).score == dep_spec.max_score:
             continue
+        # ... and as its own self-check cell shows it
+        own, _ = visible_result(home, dep, replay.own, depth + 1)
         where = "" if home == stem else f" (notebook {home})"
-        failing = f"Note: your {dep}{where} does not pass its own self-check ({own.score:g} / {own.max_score:g})"
+        failing = (f"Note: your {dep}{where} does not pass its own self-check ({own.score:g} / {own.max_score:g})"
+                   if own.score < own.max_score else
+                   f"Note: your {dep}{where} gives wrong answers because a function it calls does not pass its "
+                   "own self-check")
         if replay.fell_through and result.score < result.max_score:
             notes.append(f"{failing}, and {name} called it on inputs other than the reference's, so it is the "
                          f"likely cause of what fails below: fix {dep} first. (The grader gives {name} the "
                          f"reference {dep}, so a mistake in {dep} costs points only once.)")
             for chk in result.checks:
                 if not chk.passed:
-                    chk.message = chk.message.split(". Hint: ")[0] + f". Likely cause: {dep}, which fails its own self-check."
+                    chk.message = chk.message.split(". Hint: ")[0] + f". Likely cause: {dep} (see the note above)."
         else:
             notes.append(f"{failing}. Here {name} got the reference {dep}'s answers to its calls, as in the grader, "
                          f"so the result below is {name}'s own.")

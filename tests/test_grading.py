@@ -247,3 +247,63 @@ def test_old_notebook_format_is_converted(grader, tmp_path):
     assert '"worksheets"' in path.read_text()
     (result,) = grader.grade([path])
     assert result.score == result.max_score
+
+
+def _doubled(name: str, args: str) -> str:
+    """Student code appended to a function's cell: the function now returns its gradients doubled."""
+    return (f"\n\n_right_{name} = {name}\n\ndef {name}({args}):\n"
+            f"    return {{k: 2 * v for k, v in _right_{name}({args}).items()}}\n")
+
+
+def test_self_check_charges_a_wrong_dependency_to_it_as_the_grader_does(grader, tmp_path, monkeypatch, capsys):
+    """A wrong rnn_cell_backward under a right rnn_backward and rnn_loss_and_gradients: in the self-check, as
+    in the grader, only rnn_cell_backward loses points, and the others say where the problem is."""
+    from autograde.build import completed_notebook
+    from autograde.selfcheck import SelfCheck
+    from course_utils.notebooks import load_namespace
+
+    course = tmp_path / "class"
+    for stem in STEMS:
+        shutil.copytree(ROOT / "assignments" / stem, course / stem)
+        nb = completed_notebook(stem)
+        if stem == STEMS[1]:
+            cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "rnn_cell_backward")
+            cell["source"] += _doubled("rnn_cell_backward", "da_next, cache")
+        (course / stem / f"{stem}.ipynb").write_text(json.dumps(nb))
+    (graded,) = grader.grade([course])
+    grader_scores = {f.name: f.score for nb in graded.notebooks for f in nb.functions}
+    assert grader_scores["rnn_cell_backward"] < specs.get(STEMS[1]).function("rnn_cell_backward").max_score
+
+    monkeypatch.setenv("AUTOGRADE_ROOT", str(tmp_path / "empty"))  # only the class's files exist
+    monkeypatch.chdir(course / STEMS[1])
+    namespace, errors = load_namespace(course / STEMS[1] / f"{STEMS[1]}.ipynb")
+    assert not errors, errors
+    check = SelfCheck(STEMS[1])
+    capsys.readouterr()
+    for fspec in specs.get(STEMS[1]).functions:
+        assert check(namespace[fspec.name]) == grader_scores[fspec.name], fspec.name
+        text = capsys.readouterr().out
+        if fspec.name in ("rnn_backward", "rnn_loss_and_gradients"):
+            dep = "rnn_cell_backward" if fspec.name == "rnn_backward" else "rnn_backward"
+            assert f"Note: your {dep} " in text and f"got the reference {dep}'s answers" in text, text
+            assert "✗" not in text, text
+
+
+def test_gradient_hints_from_which_keys_are_wrong():
+    from autograde.checks import gradient_hint
+    from autograde.spec import Gradient, GradientHint
+
+    keys = ["dxt", "da_prev", "dWax", "dWaa", "dba"]
+    plain = Gradient(forward="f", numeric=lambda f, c: {})
+    rnn = Gradient(forward="f", numeric=lambda f, c: {}, through_time=("da_prev",), shared="tanh's derivative",
+                   hints=(GradientHint(("dWax",), "look at xt.T"),))
+    at_least = Gradient(forward="f", numeric=lambda f, c: {}, hints=(GradientHint(("dba",), "sum over m", only=False),))
+    assert "what they all share: tanh's derivative" in gradient_hint(rnn, keys, keys)
+    assert "the derivative of the activation" in gradient_hint(plain, keys, keys)
+    assert "flowing back in time" in gradient_hint(rnn, ["da_prev"], keys)
+    assert "only da_prev is wrong" in gradient_hint(plain, ["da_prev"], keys)
+    assert gradient_hint(rnn, ["dWax"], keys) == "look at xt.T"
+    assert gradient_hint(at_least, ["dWaa", "dba"], keys) == gradient_hint(at_least, keys, keys) == "sum over m"
+    assert "only dWaa is wrong" in gradient_hint(at_least, ["dWaa"], keys)
+    assert "dxt, dWaa are wrong but da_prev, dWax, dba are right" in gradient_hint(plain, ["dWaa", "dxt"], keys)
+    assert gradient_hint(plain, [], keys) is None and gradient_hint(plain, ["grad"], ["grad"]) is None
