@@ -151,19 +151,18 @@ def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[
     notes = []
     for dep, replay in replays.items():
         home = nb.home_of(dep)
-        if not callable(replay.own) or depth > 4 or dep not in {f.name for f in specs.get(home).functions}:
+        if depth > 4:
             continue
-        dep_spec = specs.get(home).function(dep)
-        # as the student's dep really runs (the student's own functions below it too) ...
-        if _judge(dep_spec, replay.own, visible_prepared(home, dep), {}).score == dep_spec.max_score:
+        if not _wrong_as_it_runs(home, dep, replay.own):  # (with the student's own functions below it)
             continue
-        # ... and as its own self-check cell shows it
-        own, _ = visible_result(home, dep, replay.own, depth + 1)
+        own, _ = visible_result(home, dep, replay.own, depth + 1)  # as its own self-check cell shows it
         where = "" if home == stem else f" (notebook {home})"
+        below = [d for d in specs.get(home).function(dep).depends
+                 if _wrong_as_it_runs(specs.get(home).home_of(d), d, getattr(replay.own, "__globals__", {}).get(d))]
         failing = (f"Note: your {dep}{where} does not pass its own self-check ({own.score:g} / {own.max_score:g})"
                    if own.score < own.max_score else
-                   f"Note: your {dep}{where} gives wrong answers because a function it calls does not pass its "
-                   "own self-check")
+                   f"Note: your {dep}{where} gives wrong answers because {' and '.join(below) or 'a function it calls'}, "
+                   "which it calls, does not pass its own self-check")
         if replay.fell_through and result.score < result.max_score:
             notes.append(f"{failing}, and {name} called it on inputs other than the reference's, so it is the "
                          f"likely cause of what fails below: fix {dep} first. (The grader gives {name} the "
@@ -175,6 +174,15 @@ def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[
             notes.append(f"{failing}. Here {name} got the reference {dep}'s answers to its calls, as in the grader, "
                          f"so the result below is {name}'s own.")
     return result, notes
+
+
+def _wrong_as_it_runs(stem: str, name: str, fn: Any) -> bool:
+    """Whether the student's ``fn`` fails its visible cases as it really runs, calling the student's own
+    functions (no recorded answers)."""
+    if not callable(fn) or name not in {f.name for f in specs.get(stem).functions}:
+        return False
+    fspec = specs.get(stem).function(name)
+    return _judge(fspec, fn, visible_prepared(stem, name), {}).score < fspec.max_score
 
 
 class SelfCheck:
