@@ -300,7 +300,7 @@ def gradient_hint(grad, bad: list[str], keys: list[str]) -> str | None:
                 "into this one (the recurrent weights, transposed on the way back), not at the shared part.")
     right = ", ".join(k for k in keys if k not in wrong)
     if len(wrong) == 1:
-        return f"only {names} is wrong ({right} are right): look at what only {names} uses."
+        return f"only {names} is wrong ({right} {'is' if len(every) == 2 else 'are'} right): look at what only {names} uses."
     return f"{names} are wrong but {right} are right: look at what only the wrong ones have in common."
 
 

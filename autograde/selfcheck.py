@@ -11,9 +11,9 @@ In a notebook::
 ``python -m autograde build`` (no solutions needed), with the same checks and messages as the grader, and
 the same score on those cases: the stored file holds the reference's finite-difference gradients and its
 answers to the calls the reference makes to other graded functions on those cases, which ``fn`` gets when it
-makes the same calls (as the grader gives it the reference's). ``check.grade(fn)`` is the hidden test of the nbgrader version: hidden inputs and the reference
-from ``solutions/``, dependencies replaced by the reference, exactly as ``python -m autograde grade``
-scores it (but in the kernel, where the student's code could interfere: see docs/design.md).
+makes the same calls (as the grader gives it the reference's). ``check.grade(fn)`` is the hidden test of
+the nbgrader version: hidden inputs and the reference from ``solutions/``, dependencies replaced by the
+reference, exactly as ``python -m autograde grade`` scores it (but in the kernel, where the student's code could interfere: see docs/design.md).
 
 Both return the points as a float, the last value of the cell, which nbgrader reads as partial credit.
 Nothing is printed to stderr (nbgrader would give such a cell 0 points).
@@ -161,8 +161,8 @@ def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[
                  if _wrong_as_it_runs(specs.get(home).home_of(d), d, getattr(replay.own, "__globals__", {}).get(d))]
         failing = (f"Note: your {dep}{where} does not pass its own self-check ({own.score:g} / {own.max_score:g})"
                    if own.score < own.max_score else
-                   f"Note: your {dep}{where} gives wrong answers because {' and '.join(below) or 'a function it calls'}, "
-                   "which it calls, does not pass its own self-check")
+                   f"Note: your {dep}{where} gives wrong answers because "
+                   f"{' and '.join(below) or 'a function it calls'}, which it calls, does not pass its own self-check")
         if replay.fell_through and result.score < result.max_score:
             notes.append(f"{failing}, and {name} called it on inputs other than the reference's, so it is the "
                          f"likely cause of what fails below: fix {dep} first. (The grader gives {name} the "
