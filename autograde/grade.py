@@ -14,10 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from autograde import paths, reference, specs
+from autograde import paths, reference, secret, specs
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
-from autograde.runner import Limits, kill_all_sessions, run_notebook
+from autograde.runner import Limits, hide, kill_all_sessions, run_notebook
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
@@ -108,7 +108,7 @@ class Plan:
     def fingerprint(self, options: Options) -> str:
         """Changes when anything that can change the grade changes: the notebooks, the course, the options."""
         h = hashlib.sha256()
-        h.update(f"{course_fingerprint()}|{options.seed}|{options.limits}|{self.error}".encode())
+        h.update(f"{course_fingerprint()}|{secret.fingerprint()}|{options.seed}|{options.limits}|{self.error}".encode())
         for (stem, path, _), digest in zip(self.notebooks, self.digests):
             h.update(f"|{stem}|{path}|{digest}".encode())
         return h.hexdigest()
@@ -189,6 +189,7 @@ class Grader:
         pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs))
         try:
             futures: dict[tuple[int, str], Future] = {}
+            hide(*(p.path for p in plans))  # no submission is shown to another's process
             for i, p in enumerate(plans):
                 for stem, _, cells in p.notebooks:
                     if not isinstance(cells, str):
@@ -210,7 +211,7 @@ class Grader:
     def _run_notebook(self, stem: str, cells: list[Cell]) -> tuple[list[FunctionResult], list[str]]:
         nb = specs.get(stem)
         preps = [reference.prepare(stem, f.name, self.options.seed) for f in nb.functions]
-        work = [(f.name, [c.args for c in prep.cases], reference.dependencies(stem, f.name))
+        work = [(f.name, [c.args for c in prep.cases], reference.reachable(stem, f.name))
                 for f, prep in zip(nb.functions, preps)]
         outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress)
         judged = [judge(prep, o.cases if o.cases is not None else o.failure) for prep, o in zip(preps, outcomes)]
