@@ -14,10 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from autograde import paths, reference, specs
+from autograde import paths, reference, secret, specs
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
-from autograde.runner import Limits, kill_all_sessions, run_notebook
+from autograde.runner import Limits, hide, kill_all_sessions, run_notebook
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
@@ -50,7 +50,7 @@ def stem_by_content(path: Path) -> str | None:
     """The course notebook a file is a copy of, whatever its name (``…-Copy1.ipynb``, ``my_rnn.ipynb``):
     the one whose graded cells' nbgrader ids it holds most of (at least half of them)."""
     try:
-        nb = json.loads(path.read_bytes())
+        nb = json.loads(read_bytes(path))
         ids = {c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
                if isinstance(c, dict) and isinstance(c.get("metadata", {}).get("nbgrader"), dict)
                and isinstance(c["metadata"]["nbgrader"].get("grade_id"), str)}
@@ -65,18 +65,28 @@ def stem_by_content(path: Path) -> str | None:
     return best if share >= 0.5 else None
 
 
+def _files(folder: Path) -> list[Path]:
+    """The notebooks under ``folder``, never following a symbolic link (to a file or a folder)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        out += [Path(dirpath) / f for f in filenames if f.endswith(".ipynb")]
+    return out
+
+
 def find_notebooks(submission: Path) -> list[tuple[str, Path]]:
     """The course notebooks in a submission (a notebook, or a folder searched at any depth), by stem.
 
     A notebook is taken for a course notebook by its name, or else by its content (:func:`stem_by_content`).
-    Checkpoint copies (``.ipynb_checkpoints``) are ignored. When a folder holds two notebooks of the same
-    stem, one named by the stem is graded, then the shallowest, then the first by name.
+    Checkpoint copies (``.ipynb_checkpoints``) and symbolic links are ignored (a link could point out of the
+    submission, at the reference). When a folder holds two notebooks of the same stem, one named by the stem
+    is graded, then the shallowest, then the first by name.
     """
     if submission.is_file():
         stem = stem_of(submission) or stem_by_content(submission)
         return [(stem, submission)] if stem else []
-    candidates = [p for p in sorted(submission.rglob("*.ipynb"), key=lambda p: (len(p.parts), str(p)))
-                  if ".ipynb_checkpoints" not in p.parts and p.is_file()]
+    candidates = [p for p in sorted(_files(submission), key=lambda p: (len(p.parts), str(p)))
+                  if ".ipynb_checkpoints" not in p.parts and not p.is_symlink() and p.is_file()]
     found: dict[str, Path] = {}
     for path in candidates:  # by name first
         stem = stem_of(path)
@@ -97,11 +107,31 @@ def taken_for(stem: str, path: Path) -> list[str]:
     return [f"{path.name} was graded as {stem}.ipynb (recognised by its cells, not its name)"]
 
 
-def read_bytes(path: Path) -> bytes:
+MAX_NOTEBOOK = 20 * 2**20  # bytes; a course notebook with its outputs is far smaller
+
+
+def read_bytes(path: Path, follow: bool = False) -> bytes:
+    """A notebook file's bytes: a regular file of at most MAX_NOTEBOOK bytes, not reached through a symbolic
+    link unless ``follow`` (the path the instructor gave)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
     try:
-        return path.read_bytes()
+        fd = os.open(path, flags)
     except OSError as exc:
+        if not follow and path.is_symlink():
+            raise ValueError("the file is a symbolic link, which the grader does not follow") from None
         raise ValueError(f"the file could not be read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        import stat
+
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("the file is not a regular file")
+        if st.st_size > MAX_NOTEBOOK:
+            raise ValueError(f"the file is larger than {MAX_NOTEBOOK // 2**20} MiB (clear the notebook's outputs)")
+        data = f.read(MAX_NOTEBOOK + 1)
+    if len(data) > MAX_NOTEBOOK:
+        raise ValueError(f"the file is larger than {MAX_NOTEBOOK // 2**20} MiB (clear the notebook's outputs)")
+    return data
 
 
 def read_cells(raw: bytes, demo_ids: frozenset[str] | None = None) -> list[Cell]:
@@ -116,6 +146,8 @@ def read_cells(raw: bytes, demo_ids: frozenset[str] | None = None) -> list[Cell]
         nb = parse_notebook(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the file is not valid JSON, so not a notebook ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError("the file is not a readable notebook (its JSON is nested too deeply)") from None
     except ValueError:
         raise
     except Exception as exc:  # noqa: BLE001 - nbformat's converter raises many kinds for bad input
@@ -146,9 +178,10 @@ class Plan:
     def fingerprint(self, options: Options) -> str:
         """Changes when anything that can change the grade changes: the notebooks, the course, the options."""
         h = hashlib.sha256()
-        h.update(f"{course_fingerprint()}|{options.seed}|{options.limits}|{self.error}".encode())
+        h.update(f"{course_fingerprint()}|{secret.fingerprint()}|{options.seed}|{options.limits}|{self.error}"
+                 .encode("utf-8", "surrogateescape"))
         for (stem, path, _), digest in zip(self.notebooks, self.digests):
-            h.update(f"|{stem}|{path}|{digest}".encode())
+            h.update(f"|{stem}|{path}|{digest}".encode("utf-8", "surrogateescape"))
         return h.hexdigest()
 
 
@@ -166,25 +199,45 @@ def course_fingerprint() -> str:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "submission"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")[:100] or "submission"
+
+
+NBGRADER_MARKERS = ("nbgrader_config.py", "gradebook.db")
+
+
+def is_course(p: Path) -> bool:
+    """Whether ``p`` is an nbgrader course's ``submitted/`` folder, or a course folder holding one (marked by
+    its nbgrader_config.py or gradebook.db): then its sub-folders are students. A student's own folder that
+    merely holds a ``submitted/`` folder is a submission like any other."""
+    if p.is_symlink() or not p.is_dir():
+        return False
+    if p.name == "submitted":
+        return True
+    return (p / "submitted").is_dir() and not (p / "submitted").is_symlink() and \
+        any((p / m).is_file() for m in NBGRADER_MARKERS)
 
 
 def expand(paths_given: list[Path]) -> list[tuple[Path, str]]:
-    """Submissions with their ids. An nbgrader course (a folder holding ``submitted/``) or its
-    ``submitted/`` folder stands for one submission per student, named by the student's id."""
+    """Submissions with their ids. An nbgrader course (see :func:`is_course`) stands for one submission per
+    student, named by the student's folder; any other path given is one submission, named by where it is.
+    Ids are unique: a name met twice gets the short hash of its path."""
     out = []
     for p in paths_given:
-        root = p if p.name == "submitted" else p / "submitted"
-        if p.is_dir() and root.is_dir():
-            out += [(d, slug(d.name)) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+        if is_course(p):
+            root = p if p.name == "submitted" else p / "submitted"
+            out += [(d, slug(d.name)) for d in sorted(root.iterdir())
+                    if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")]
         else:
             out.append((p, path_id(p)))
-    return out
+    seen: dict[str, int] = {}
+    for _, sid in out:
+        seen[sid] = seen.get(sid, 0) + 1
+    return [(p, sid if seen[sid] == 1 else path_id(p)) for p, sid in out]
 
 
 def path_id(p: Path) -> str:
     """An id for a submission given by path: its name, and a short hash of where it is."""
-    digest = hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:8]
+    digest = hashlib.sha1(os.fsencode(os.path.abspath(p))).hexdigest()[:8]
     return f"{slug(p.stem if p.suffix == '.ipynb' else p.name)}-{digest}"
 
 
@@ -251,6 +304,7 @@ class Grader:
         pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs))
         try:
             futures: dict[tuple[int, str], Future] = {}
+            hide(*(p.path for p in plans))  # no submission is shown to another's process
             for i, p in enumerate(plans):
                 for stem, _, cells in p.notebooks:
                     if not isinstance(cells, str):
@@ -272,7 +326,7 @@ class Grader:
     def _run_notebook(self, stem: str, cells: list[Cell]) -> tuple[list[FunctionResult], list[str]]:
         nb = specs.get(stem)
         preps = [reference.prepare(stem, f.name, self.options.seed) for f in nb.functions]
-        work = [(f.name, [c.args for c in prep.cases], reference.dependencies(stem, f.name))
+        work = [(f.name, [c.args for c in prep.cases], reference.reachable(stem, f.name))
                 for f, prep in zip(nb.functions, preps)]
         outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress)
         for f, o in zip(nb.functions, outcomes):
