@@ -158,3 +158,17 @@ def test_every_graded_function_has_a_locked_test_cell_with_the_spec_points(stem)
 def test_selfcheck_file_is_where_the_selfcheck_looks():
     for stem in STEMS:
         assert paths.expected_file(stem).is_file()
+
+
+def test_resume_fingerprints_are_the_same_whatever_the_blas_kernel():
+    """`--out` reuses a saved result when its fingerprint matches: it must not depend on the kernel either."""
+    code = ("from pathlib import Path; from autograde.grade import Options, expect, plan; "
+            "plans = expect([plan(Path('examples/sample_submission'), 'x')]); "
+            "print(plans[0].fingerprint(Options()))")
+    prints = set()
+    for core in _core_types():
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                              env={**os.environ, "OPENBLAS_CORETYPE": core})
+        assert proc.returncode == 0, proc.stderr
+        prints.add(proc.stdout.strip())
+    assert len(prints) == 1 and len(prints.pop()) == 64
