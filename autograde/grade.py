@@ -203,18 +203,25 @@ def slug(text: str) -> str:
 
 
 NBGRADER_MARKERS = ("nbgrader_config.py", "gradebook.db")
+NBGRADER_FOLDERS = ("submitted", "source", "release", "autograded", "feedback")
 
 
-def is_course(p: Path) -> bool:
-    """Whether ``p`` is an nbgrader course's ``submitted/`` folder, or a course folder holding one (marked by
-    its nbgrader_config.py or gradebook.db): then its sub-folders are students. A student's own folder that
-    merely holds a ``submitted/`` folder is a submission like any other."""
+def is_course(p: Path, alone: bool = True) -> bool:
+    """Whether ``p`` stands for an nbgrader course, whose ``submitted/`` sub-folders are students: a
+    ``submitted/`` folder itself; a folder holding one and an nbgrader marker (nbgrader_config.py,
+    gradebook.db); or, when it is the only path given, a folder holding one and no course notebook outside
+    nbgrader's folders. A student's folder that merely holds a ``submitted/`` folder is a submission like any
+    other, so that no submission can name other students."""
     if p.is_symlink() or not p.is_dir():
         return False
     if p.name == "submitted":
         return True
-    return (p / "submitted").is_dir() and not (p / "submitted").is_symlink() and \
-        any((p / m).is_file() for m in NBGRADER_MARKERS)
+    if not (p / "submitted").is_dir() or (p / "submitted").is_symlink():
+        return False
+    if any((p / m).is_file() for m in NBGRADER_MARKERS):
+        return True
+    return alone and not any(stem_of(f) for f in _files(p)
+                             if f.relative_to(p).parts[0] not in NBGRADER_FOLDERS)
 
 
 def expand(paths_given: list[Path]) -> list[tuple[Path, str]]:
@@ -223,7 +230,7 @@ def expand(paths_given: list[Path]) -> list[tuple[Path, str]]:
     Ids are unique: a name met twice gets the short hash of its path."""
     out = []
     for p in paths_given:
-        if is_course(p):
+        if is_course(p, alone=len(paths_given) == 1):
             root = p if p.name == "submitted" else p / "submitted"
             out += [(d, slug(d.name)) for d in sorted(root.iterdir())
                     if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")]

@@ -208,6 +208,11 @@ def test_ids_come_only_from_where_the_instructor_pointed(tmp_path):
     ids = dict((str(p), sid) for p, sid in expand([tmp_path / "alice", tmp_path / "mallory"]))
     assert set(ids) == {str(tmp_path / "alice"), str(tmp_path / "mallory")}
     assert ids[str(tmp_path / "alice")].startswith("alice-") and ids[str(tmp_path / "mallory")].startswith("mallory-")
+    # alone, with her own notebooks beside submitted/: still her submission
+    assert [sid for _, sid in expand([tmp_path / "mallory"])][0].startswith("mallory-")
+    # a folder holding only submitted/, given with others: not a course either
+    (tmp_path / "eve" / "submitted" / "alice").mkdir(parents=True)
+    assert all(sid.startswith(("alice-", "eve-")) for _, sid in expand([tmp_path / "alice", tmp_path / "eve"]))
 
 
 def test_a_folder_name_that_is_not_utf8_does_not_stop_the_batch(tmp_path):
