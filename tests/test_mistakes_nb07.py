@@ -23,7 +23,8 @@ MISTAKES = [
     ("sample-eos-not-appended", S07, "sample", STOP, """        if index == eos_index:
             break
         indices.append(index)
-""", {"shapes and dtypes", "values", "values at edge sizes"}, "append eos_index"),
+""", {"shapes and dtypes", "values", "values at edge sizes", "inputs left unchanged"}, "append eos_index"),
+    # (one case gives an empty list, which the grader takes as no answer: every check of that case fails)
     ("sample-not-stopped", S07, "sample", STOP, "        indices.append(index)\n",
      {"shapes and dtypes", "values", "values at edge sizes"}, "stop as soon as"),
     ("sample-other-draws", S07, "sample", DRAW, "index = int(np.argmax(rng.multinomial(1, p.ravel())))",
