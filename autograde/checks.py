@@ -276,7 +276,7 @@ def _top(name: str) -> str:
 def _values_text(values: list[str], failing: list[tuple]) -> str:
     first = _top(failing[0][0]) if failing else None
     others = list(dict.fromkeys(_top(n) for n, _, _ in failing[1:] if _top(n) != first))
-    return values[0] + (f"; {', '.join(others)} also differ{'s' if len(others) == 1 else ''}" if others else "")
+    return values[0] + (f"; also wrong: {', '.join(others)}" if others else "")
 
 
 def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
@@ -354,8 +354,8 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
 
     n_cases = {"values": sum(not c.edge for c in prep.cases), "edge": sum(c.edge for c in prep.cases)}
     oks = {"shapes": "every output has the expected shape and dtype",
-           "values": f"all {n_cases['values']} inputs match the reference solution",
-           "edge": f"all {n_cases['edge']} inputs match the reference solution",
+           "values": f"matches the reference solution on {_inputs(n_cases['values'])}",
+           "edge": f"matches the reference solution on {_inputs(n_cases['edge'])}",
            "unchanged": "no input array was modified"}
     for c in ids:
         if c != "gradients":
@@ -363,6 +363,10 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
     if "gradients" in by_id:
         _gradient_verdict(by_id["gradients"], prep, problems["gradients"], worst, worst_ref, excess, analytic)
     return FunctionResult(spec.name, checks)
+
+
+def _inputs(n: int) -> str:
+    return {1: "the one input", 2: "both inputs"}.get(n, f"all {n} inputs")
 
 
 def _not_analytic(label: str, err: float, analytic: float) -> str:
@@ -386,7 +390,9 @@ def _gradient_verdict(chk: CheckResult, prep: Prepared, problems: list, worst: d
     reference = ", ".join(f"{k} {v:.1e}" for k, v in worst_ref.items())
     text = f"relative error per key (worst input) against {against}: {summary}; against the reference: {reference}"
     if bad:
-        chk.passed, chk.message = False, f"{text}. Above {grad.tolerance:g}: {', '.join(bad)}"
+        hint = gradient_hint(grad, bad, list(worst))
+        chk.passed, chk.message = False, f"{text}. Above {grad.tolerance:g}: {', '.join(bad)}" + (
+            f". Hint: {hint}" if hint else "")
         return
     numeric_looking = [k for k, v in worst_ref.items() if analytic is not None and not v <= analytic]
     if numeric_looking:
@@ -394,6 +400,30 @@ def _gradient_verdict(chk: CheckResult, prep: Prepared, problems: list, worst: d
         chk.passed, chk.message = False, f"{_not_analytic(k, worst_ref[k], analytic)} ({text})"
     else:
         chk.passed, chk.message = True, text
+
+
+def gradient_hint(grad, bad: list[str], keys: list[str]) -> str | None:
+    """Where to look, from which gradients a gradient check finds wrong (``bad``, out of ``keys``): a hint of
+    the spec (:class:`autograde.spec.GradientHint`), else one of the engine's, which every spec gets."""
+    wrong, every = set(bad), set(keys)
+    for h in grad.hints:
+        if (wrong == set(h.keys)) if h.only else (set(h.keys) <= wrong):
+            return h.hint
+    if not wrong or len(every) == 1:
+        return None
+    names = ", ".join(k for k in keys if k in wrong)
+    if wrong == every and len(every) > 1:
+        return (f"every gradient is wrong, so the mistake is probably in what they all share: {grad.shared}, "
+                "rather than in each one's formula.")
+    through = set(grad.through_time) & every
+    if through and wrong == through:
+        return (f"only {names}, the gradient{'s' if len(wrong) > 1 else ''} flowing back in time, "
+                f"{'are' if len(wrong) > 1 else 'is'} wrong: look at the path from the previous step's state "
+                "into this one (the recurrent weights, transposed on the way back), not at the shared part.")
+    right = ", ".join(k for k in keys if k not in wrong)
+    if len(wrong) == 1:
+        return f"only {names} is wrong ({right} {'is' if len(every) == 2 else 'are'} right): look at what only {names} uses."
+    return f"{names} are wrong but {right} are right: look at what only the wrong ones have in common."
 
 
 def _settle(chk: CheckResult, problems: list[tuple[str, str]], ok: str, hint: str | None = None) -> None:
@@ -418,7 +448,22 @@ def _hint(prep: Prepared, i: int, out: Any, failing: list[tuple]) -> str | None:
                 return mistake.hint
         except Exception:  # noqa: BLE001 - a hint that cannot be computed is no hint
             continue
-    return _generic_hint(failing)
+    return _generic_hint(failing) or _gradient_values_hint(prep, i, out)
+
+
+def _gradient_values_hint(prep: Prepared, i: int, out: Any) -> str | None:
+    """For a function returning gradients, the hint of :func:`gradient_hint` from which of them differ."""
+    spec = prep.spec
+    if spec.gradient is None or prep.numeric is None:
+        return None
+    keys = list(prep.numeric[i])
+    bad = []
+    for key in keys:
+        got, ref = _gradient_output(out, key, spec), _gradient_output(prep.expected[i], key, spec)
+        if not (isinstance(got, np.ndarray) and isinstance(ref, np.ndarray) and got.size == ref.size
+                and np.allclose(got.reshape(ref.shape), ref, rtol=spec.rtol, atol=spec.atol)):
+            bad.append(key)
+    return gradient_hint(spec.gradient, bad, keys)
 
 
 def _gradient_output(out: Any, key: str, spec: FunctionSpec) -> Any:

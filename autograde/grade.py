@@ -39,6 +39,32 @@ def stem_of(path: Path) -> str | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def _course_ids(stem: str) -> frozenset[str]:
+    """The nbgrader grade_ids of the graded cells of a course notebook: its functions' cells and their checks."""
+    names = {f.name for f in specs.get(stem).functions}
+    return frozenset(names | {f"check_{n}" for n in names})
+
+
+def stem_by_content(path: Path) -> str | None:
+    """The course notebook a file is a copy of, whatever its name (``…-Copy1.ipynb``, ``my_rnn.ipynb``):
+    the one whose graded cells' nbgrader ids it holds most of (at least half of them)."""
+    try:
+        nb = json.loads(read_bytes(path))
+        ids = {c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+               if isinstance(c, dict) and isinstance(c.get("metadata", {}).get("nbgrader"), dict)
+               and isinstance(c["metadata"]["nbgrader"].get("grade_id"), str)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    best, share = None, 0.0
+    for stem in specs.all_specs():
+        wanted = _course_ids(stem)
+        found = len(ids & wanted) / len(wanted)
+        if found > share:
+            best, share = stem, found
+    return best if share >= 0.5 else None
+
+
 def _files(folder: Path) -> list[Path]:
     """The notebooks under ``folder``, never following a symbolic link (to a file or a folder)."""
     out = []
@@ -51,22 +77,34 @@ def _files(folder: Path) -> list[Path]:
 def find_notebooks(submission: Path) -> list[tuple[str, Path]]:
     """The course notebooks in a submission (a notebook, or a folder searched at any depth), by stem.
 
+    A notebook is taken for a course notebook by its name, or else by its content (:func:`stem_by_content`).
     Checkpoint copies (``.ipynb_checkpoints``) and symbolic links are ignored (a link could point out of the
-    submission, at the reference). When a folder holds two notebooks of the same stem, the shallowest (then
-    the first by name) is graded.
+    submission, at the reference). When a folder holds two notebooks of the same stem, one named by the stem
+    is graded, then the shallowest, then the first by name.
     """
     if submission.is_file():
-        stem = stem_of(submission)
+        stem = stem_of(submission) or stem_by_content(submission)
         return [(stem, submission)] if stem else []
+    candidates = [p for p in sorted(_files(submission), key=lambda p: (len(p.parts), str(p)))
+                  if ".ipynb_checkpoints" not in p.parts and not p.is_symlink() and p.is_file()]
     found: dict[str, Path] = {}
-    candidates = sorted(_files(submission), key=lambda p: (len(p.parts), str(p)))
-    for path in candidates:
-        if ".ipynb_checkpoints" in path.parts or path.is_symlink() or not path.is_file():
-            continue
+    for path in candidates:  # by name first
         stem = stem_of(path)
         if stem and stem not in found:
             found[stem] = path
+    for path in candidates:  # then copies under other names, for the notebooks not found by name
+        if stem_of(path) is None and len(found) < len(specs.all_specs()):
+            stem = stem_by_content(path)
+            if stem and stem not in found:
+                found[stem] = path
     return sorted(found.items())
+
+
+def taken_for(stem: str, path: Path) -> list[str]:
+    """A note when a notebook was recognised by its content rather than its name."""
+    if path.stem == stem:
+        return []
+    return [f"{path.name} was graded as {stem}.ipynb (recognised by its cells, not its name)"]
 
 
 MAX_NOTEBOOK = 20 * 2**20  # bytes; a course notebook with its outputs is far smaller
@@ -210,13 +248,36 @@ def path_id(p: Path) -> str:
     return f"{slug(p.stem if p.suffix == '.ipynb' else p.name)}-{digest}"
 
 
+MISSING = "missing notebook"
+
+
+def expect(plans: list[Plan], stems: list[str] | None = None) -> list[Plan]:
+    """Make every submission answer for the same notebooks: ``stems`` (only those are graded), or else every
+    notebook found in any submission of the batch. A notebook a submission lacks scores 0 with "missing
+    notebook"."""
+    wanted = stems if stems is not None else sorted({stem for p in plans for stem, _, _ in p.notebooks})
+    for p in plans:
+        keep = [i for i, (stem, _, _) in enumerate(p.notebooks) if stem in wanted]
+        p.notebooks, p.digests = [p.notebooks[i] for i in keep], [p.digests[i] for i in keep]
+        have = {stem for stem, _, _ in p.notebooks}
+        for stem in wanted:
+            if stem not in have:
+                p.notebooks.append((stem, p.path, f"{MISSING}: no {stem}.ipynb in the submission"))
+                p.digests.append(MISSING)
+        order = sorted(range(len(p.notebooks)), key=lambda i: p.notebooks[i][0])
+        p.notebooks = [p.notebooks[i] for i in order]
+        p.digests = [p.digests[i] for i in order]
+    return plans
+
+
 def plan(path: Path, submission_id: str) -> Plan:
     if not path.exists():
         return Plan(path, submission_id, "no such file or folder")
     found = find_notebooks(path)
     if not found:
         names = ", ".join(f"{s}.ipynb" for s in specs.all_specs())
-        return Plan(path, submission_id, f"no course notebook found (looked for {names})")
+        return Plan(path, submission_id, f"no course notebook found (looked for {names}, or a notebook under "
+                                         "another name holding their graded cells)")
     notebooks, digests = [], []
     for stem, nb_path in found:
         raw = b""
@@ -236,9 +297,10 @@ class Grader:
         self.options = options or Options()
         self.progress = progress or (lambda n: None)
 
-    def grade(self, submissions: list[Path]) -> list[SubmissionResult]:
-        """Grade each path as one submission."""
-        return self.grade_plans([plan(p, path_id(p)) for p in submissions])
+    def grade(self, submissions: list[Path], notebooks: list[str] | None = None) -> list[SubmissionResult]:
+        """Grade each path as one submission, each answering for ``notebooks`` (default: every notebook
+        found in any of them)."""
+        return self.grade_plans(expect([plan(p, path_id(p)) for p in submissions], notebooks))
 
     def grade_plans(self, plans: list[Plan],
                     on_result: Callable[[Plan, SubmissionResult], None] = lambda p, r: None) -> list[SubmissionResult]:
@@ -274,16 +336,45 @@ class Grader:
         work = [(f.name, [c.args for c in prep.cases], reference.reachable(stem, f.name))
                 for f, prep in zip(nb.functions, preps)]
         outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress)
+        for f, o in zip(nb.functions, outcomes):
+            if o.cases is None and o.failure and "was defined" in o.failure:
+                o.failure = why_undefined(f.name, cells, cell_errors) or o.failure
         judged = [judge(prep, o.cases if o.cases is not None else o.failure) for prep, o in zip(preps, outcomes)]
         return judged, cell_errors
 
     def _notebook(self, stem: str, path: Path, cells: list[Cell] | str, future: Future | None) -> NotebookResult:
         nb = specs.get(stem)
         if isinstance(cells, str):
-            message = f"the notebook could not be graded: {cells}"
+            message = cells if cells.startswith(MISSING) else f"the notebook could not be graded: {cells}"
             return NotebookResult(stem, str(path), [failed(f, message) for f in nb.functions], error=cells)
         functions, notes = future.result()
-        return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(notes)))
+        return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(taken_for(stem, path) + notes)))
+
+
+_WHERE = re.compile(r"\(cell (\d+), line (\d+)\)$")
+
+
+def why_undefined(name: str, cells: list[Cell], cell_errors: list[str]) -> str | None:
+    """When a function was not defined because the cell defining it failed (a syntax error, or an error
+    raised before the ``def``): which cell, quoted by its first line, and what Python said."""
+    for error in cell_errors:
+        where = _WHERE.search(error)
+        if not where:
+            continue
+        cell = next((c for c in cells if c.index == int(where.group(1))), None)
+        if cell is None or not re.search(rf"^\s*def\s+{re.escape(name)}\s*\(", cell.source, re.M):
+            continue
+        lines = cell.source.splitlines()
+        first = next((line.strip() for line in lines if line.strip()), "")
+        number = int(where.group(2))
+        quoted = f" `{lines[number - 1].strip()[:80]}`" if 0 < number <= len(lines) and lines[number - 1].strip() else ""
+        what = error[:where.start()].rstrip()
+        place = f"the cell that starts `{first[:80]}` (cell {cell.index} from the top)"
+        if what.startswith("SyntaxError"):
+            return (f"{name} was not defined: {place} has a syntax error at line {number}{quoted}: "
+                    f"{what.removeprefix('SyntaxError: ')}. Fix it and run the cell again")
+        return f"{name} was not defined: {place} raised {what} at line {number}{quoted}, before defining it"
+    return None
 
 
 def count_functions(plans: list[Plan]) -> int:

@@ -56,7 +56,8 @@ def table(results: list[SubmissionResult]) -> str:
                 lines.append(f"    {mark} {fn.name:<{width}}  {_points(fn.score):>3} / {_points(fn.max_score)}")
                 failed = [c for c in fn.checks if not c.passed]
                 if len(failed) > 1 and len(failed) == len(fn.checks) and len({c.message for c in failed}) == 1:
-                    lines.append(f"        ✗ every check: {safe(failed[0].message)}")
+                    if not (nb.error and nb.error in failed[0].message):  # said once, above
+                        lines.append(f"        ✗ every check: {safe(failed[0].message)}")
                     continue
                 for chk in failed:
                     lines.append(f"        ✗ {chk.name}: {safe(chk.message)}")
@@ -80,13 +81,24 @@ def grades_csv(results: list[SubmissionResult]) -> str:
     return buf.getvalue()
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it back at once
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()  # once, at import, before any thread runs
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never a part."""
+    """Write a file so that readers see the old or the new content, never a part. The file gets the
+    permissions of any new file (0666 less the umask), not the private ones of a temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
