@@ -176,7 +176,10 @@ def draw_unrolled_rnn(
     time: per-step losses :math:`\mathcal{L}^{\langle t \rangle}` above the
     predictions are summed into the total loss :math:`\mathcal{L}` on the
     right, and red dashed arrows carry the gradients back down to the cells
-    and from right to left through the chain of activations.
+    and from right to left through the chain of activations (labelled
+    :math:`W_{aa}^\top dz^{\langle t \rangle}`); a red dashed line below the
+    inputs collects every step's share of the gradients of the shared
+    parameters :math:`W_{aa}, W_{ax}, b_a`.
 
     Parameters
     ----------
@@ -200,7 +203,8 @@ def draw_unrolled_rnn(
         Title placed above the drawing.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into.  If ``None`` a new figure is created, about 1.9
-        inches wide per time step and 3 to 4 inches high.
+        inches wide per time step and 3 to 4 inches high (up to 5.6 inches
+        with ``show_backward``).
 
     Returns
     -------
@@ -463,10 +467,10 @@ def draw_rnn_cell(
     if ax is not None and not isinstance(ax, Axes):
         raise ValueError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}.")
     if ax is None:
-        _fig, ax = plt.subplots(figsize=(10.0, 5.6))
+        _fig, ax = plt.subplots(figsize=(10.0, 5.8))
         _fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93 if title else 0.99)
     ax.set_xlim(-3.6, 14.4)
-    ax.set_ylim(-2.4, 7.6)
+    ax.set_ylim(-2.4, 8.0)
     ax.set_aspect("equal", adjustable="box")
     ax.axis("off")
     backward = direction == "backward"
@@ -505,7 +509,7 @@ def draw_rnn_cell(
         ax.text(9.95, 6.1, r"$dz_y^{\langle t \rangle} = \hat{y}^{\langle t \rangle} - y^{\langle t \rangle}$",
                 fontsize=13, color=red, va="center")
         _arrow(ax, (9.8, 4.15), (9.8, y_row + 0.05), color=red, dashed=True)
-        ax.text(9.95, 3.4, r"$W_{ya}^{\top} dz_y^{\langle t \rangle}$" "\n(from above)", fontsize=12.5,
+        ax.text(11.2, 3.4, r"$W_{ya}^{\top} dz_y^{\langle t \rangle}$" "\n(from above)", fontsize=12.5,
                 color=red, va="center")
         _arrow(ax, (12.4, y_back), (7.55, y_back), color=red, dashed=True)
         ax.text(11.3, y_back - 0.15, "from step t+1\n" r"(0 at $t = T_x$)", ha="left", va="top", fontsize=12,

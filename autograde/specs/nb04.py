@@ -189,8 +189,8 @@ rnn_loss_and_gradients = FunctionSpec(
     edge_sizes=LOSS_EDGE,
     gradient=Gradient(forward="rnn_forward", numeric=loss_numeric, within="gradients"),
     mistakes=(
-        Mistake("the loss is NaN where the model gives a class probability 0 (it rounds to 0 for a class the model "
-                "is sure of): 0 * log(0) is NaN in floating point. Take the log of the true class's probability "
+        Mistake("the loss is NaN where a class probability rounded to 0 (for a class the model is sure is wrong): "
+                "0 * log(0) is NaN in floating point. Take the log of the true class's probability "
                 "only, or compute log-softmax from the logits Wya a + by.",
                 when=lambda out, ref, case: isinstance(out, tuple) and np.isscalar(out[0])
                 and np.isnan(out[0]) and np.isfinite(ref[0])),
