@@ -35,6 +35,17 @@ def rnn_parameters(rng: np.random.Generator, n_a: int, n_x: int, n_y: int, scale
 def delayed_echo(rng: np.random.Generator, m: int, T_x: int, n_symbols: int = 4, delay: int = 1):
     """A toy task that needs memory: the target at time t is the input symbol at time t - delay.
 
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the random symbols.
+    m, T_x : int
+        Number of sequences and their length.
+    n_symbols : int
+        Size of the alphabet (symbols 0 .. n_symbols - 1).
+    delay : int
+        How many steps back the target looks, 0 <= delay < T_x.
+
     Returns
     -------
     x : array (n_symbols, m, T_x), one-hot random symbols
