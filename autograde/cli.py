@@ -42,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="memory allowed to the student's process (default 2)")
     grade.add_argument("--jobs", type=int, default=None, metavar="N",
                        help="notebooks graded in parallel (default: number of cores)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the workers of this Dask scheduler (e.g. tcp://10.0.0.5:8786; needs the "
+                            "'cluster' extra); the submissions are read here and sent to the workers")
+    grade.add_argument("--batch-size", type=int, metavar="N",
+                       help="with --scheduler: notebooks per task (default: automatic, at most 16)")
+    grade.add_argument("--canvas", type=Path, metavar="FILE",
+                       help="write a CSV that Canvas's gradebook import accepts (one column per notebook)")
+    grade.add_argument("--canvas-roster", type=Path, metavar="CSV",
+                       help="with --canvas: Canvas's exported gradebook, to match submission ids to Canvas students")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -60,10 +69,36 @@ def _grade(args: argparse.Namespace) -> int:
         options.seed = args.seed
     if args.jobs is not None:
         options.jobs = args.jobs
-    sandboxed, line = sandbox_status()
-    if not sandboxed:
+    roster = None
+    if args.canvas_roster:
+        try:
+            roster = exports.read_canvas_roster(args.canvas_roster)
+        except ValueError as exc:
+            print(f"autograde grade: --canvas-roster: {exc}", file=sys.stderr)
+            return 2
+    cluster_errors: tuple[type[Exception], ...] = ()
+    if args.scheduler:
+        missing = [str(p) for p in args.submissions if not p.exists()]
+        if missing:
+            print(f"autograde grade: {', '.join(missing)}: no such file or folder on this machine. With --scheduler "
+                  "the submissions are read here and sent to the workers: give them as this machine sees them "
+                  "(paths on the workers' file system are not read)", file=sys.stderr)
+            return 2
+        from autograde import cluster
+
+        cluster_errors = (cluster.ClusterError,)
+        try:
+            grader = cluster.ClusterGrader(options, cluster.connect(args.scheduler), batch_size=args.batch_size)
+            lines = grader.sandbox_report()
+        except cluster.ClusterError as exc:
+            print(f"autograde: cluster: {exc}", file=sys.stderr)
+            return 2
+    else:
+        sandboxed, line = sandbox_status()
+        lines = [] if sandboxed else [line]
+        grader = Grader(options)
+    for line in lines:
         print(line, file=sys.stderr)
-    grader = Grader(options)
     plans = [plan(path, sid) for path, sid in expand(args.submissions)]
     if args.gradescope and len(plans) != 1:
         print(f"autograde grade: --gradescope writes one submission's results, but {len(plans)} were given",
@@ -87,6 +122,9 @@ def _grade(args: argparse.Namespace) -> int:
     except CourseError as exc:
         print(f"autograde: the course itself is broken: {exc}", file=sys.stderr)
         return 3
+    except cluster_errors as exc:
+        print(f"autograde: cluster: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         saved = f"; what was graded is saved in {args.out}: run the same command to resume" if args.out else ""
         print(f"\nautograde: interrupted{saved}", file=sys.stderr)
@@ -94,12 +132,19 @@ def _grade(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+        if args.scheduler:
+            grader.client.close()
     if args.gradescope:
         report.write_atomically(args.gradescope, json.dumps(exports.gradescope(results[0]), indent=1) + "\n")
     if args.gradebook:
         url = args.gradebook if "://" in args.gradebook else f"sqlite:///{Path(args.gradebook).resolve()}"
         for problem in exports.to_gradebook(results, url):
             print(f"autograde: gradebook: {problem}", file=sys.stderr)
+    if args.canvas:
+        text, problems = exports.canvas_csv(results, roster)
+        report.write_atomically(args.canvas, text)
+        for problem in problems:
+            print(f"autograde: canvas: {problem}", file=sys.stderr)
     if args.json:
         sys.stdout.write(json.dumps(report.document(results), ensure_ascii=False) + "\n")
     else:
@@ -124,5 +169,9 @@ def main(argv: list[str] | None = None) -> int:
             _parser().error("--timeout, --notebook-timeout and --memory must be positive, --jobs at least 1")
         if args.force and not args.out:
             _parser().error("--force goes with --out")
+        if args.batch_size is not None and (not args.scheduler or args.batch_size < 1):
+            _parser().error("--batch-size goes with --scheduler, and is at least 1")
+        if args.canvas_roster and not args.canvas:
+            _parser().error("--canvas-roster goes with --canvas")
         return _grade(args)
     return _build(args)

@@ -195,8 +195,8 @@ class Grader:
                         futures[(i, stem)] = pool.submit(self._run_notebook, stem, cells)
             results = []
             for i, p in enumerate(plans):
-                nb_results = [self._notebook(stem, path, cells, futures.get((i, stem)))
-                              for stem, path, cells in p.notebooks]
+                nb_results = [self._notebook(stem, path, cells, futures[(i, stem)].result() if (i, stem) in futures
+                                             else None) for stem, path, cells in p.notebooks]
                 result = SubmissionResult(str(p.path), nb_results, p.error, id=p.id)
                 on_result(p, result)
                 results.append(result)
@@ -216,12 +216,13 @@ class Grader:
         judged = [judge(prep, o.cases if o.cases is not None else o.failure) for prep, o in zip(preps, outcomes)]
         return judged, cell_errors
 
-    def _notebook(self, stem: str, path: Path, cells: list[Cell] | str, future: Future | None) -> NotebookResult:
+    def _notebook(self, stem: str, path: Path, cells: list[Cell] | str,
+                  output: tuple[list[FunctionResult], list[str]] | None) -> NotebookResult:
         nb = specs.get(stem)
         if isinstance(cells, str):
             message = f"the notebook could not be graded: {cells}"
             return NotebookResult(stem, str(path), [failed(f, message) for f in nb.functions], error=cells)
-        functions, notes = future.result()
+        functions, notes = output
         return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(notes)))
 
 
