@@ -20,7 +20,16 @@ Nothing here is imported unless ``--scheduler`` is given: local grading does not
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import Callable
 
 from distributed import Client, KilledWorker, WorkerPlugin, as_completed
@@ -84,6 +93,12 @@ def _worker_status() -> tuple[bool, str, str]:
 
 def connect(address: str, timeout: float = 20.0) -> Client:
     """A client of the scheduler at ``address``, with at least one worker; ClusterError if not."""
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        get_address_host_port(address)
+    except ValueError as exc:
+        raise ClusterError(f"{address!r} is not a scheduler address such as tcp://10.0.0.5:8786 ({exc})") from None
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -106,6 +121,8 @@ def batches(items: list, threads: int, size: int | None = None) -> list[list]:
 
 class ClusterGrader(Grader):
     """A :class:`Grader` whose notebooks are graded by the workers of a Dask scheduler."""
+
+    task: Callable = staticmethod(grade_batch)  # what a worker runs on a batch
 
     def __init__(self, options: Options | None, client: Client, progress: Callable[[int], None] | None = None,
                  batch_size: int | None = None):
@@ -142,7 +159,7 @@ class ClusterGrader(Grader):
         results: list[SubmissionResult | None] = [None] * len(plans)
 
         def submit(batch: list) -> tuple:
-            future = self.client.submit(grade_batch, course, seed, limits, [(s, c) for _, s, c in batch], pure=False)
+            future = self.client.submit(self.task, course, seed, limits, [(s, c) for _, s, c in batch], pure=False)
             return future, batch
 
         def finish(i: int) -> None:
@@ -193,3 +210,53 @@ class ClusterGrader(Grader):
             self.client.cancel([f for f, _ in in_flight.values()])
             raise
         return [r for r in results if r is not None]
+
+
+# ---------------------------------------------------------------------------- a cluster on this machine
+
+class LocalCluster:
+    """A real ``dask scheduler`` and ``dask worker`` processes on 127.0.0.1 (tests, benchmarks, trying it out)."""
+
+    def __init__(self, workers: int = 2, threads: int = 1, env: dict[str, str] | None = None):
+        self.folder = tempfile.TemporaryDirectory(prefix="autograde-cluster-")
+        self.env = {**os.environ, **(env or {})}
+        self.procs: list[subprocess.Popen] = []
+        scheduler_file = Path(self.folder.name) / "scheduler.json"
+        try:
+            self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file", str(scheduler_file)])
+            deadline = time.monotonic() + 60
+            while not scheduler_file.is_file():
+                if time.monotonic() > deadline or self.procs[0].poll() is not None:
+                    raise ClusterError("the local dask scheduler did not start")
+                time.sleep(0.1)
+            self.address = json.loads(scheduler_file.read_text())["address"]
+            for i in range(workers):
+                self._start(["worker", self.address, "--host", "127.0.0.1", "--nthreads", str(threads),
+                             "--name", f"local-{i}"])
+            with Client(self.address, timeout=60, set_as_default=False) as client:
+                client.wait_for_workers(workers, timeout=120)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, args: list[str]) -> None:
+        log = open(Path(self.folder.name) / f"{args[0]}-{len(self.procs)}.log", "wb")
+        with log:
+            self.procs.append(subprocess.Popen([sys.executable, "-m", "dask", *args, "--no-dashboard"],
+                                               stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self.env,
+                                               cwd=self.folder.name, start_new_session=True))
+
+    def close(self) -> None:
+        """Kill every process started here (each in a session of its own, with what it started)."""
+        for proc in reversed(self.procs):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        self.procs.clear()
+        self.folder.cleanup()
+
+    def __enter__(self) -> "LocalCluster":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
