@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,7 +18,7 @@ from typing import Callable
 from autograde import paths, reference, specs
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
-from autograde.runner import Limits, kill_all_sessions, run_notebook
+from autograde.runner import Limits, Session, kill_all_sessions, run_notebook
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
@@ -184,8 +185,7 @@ class Grader:
                     on_result: Callable[[Plan, SubmissionResult], None] = lambda p, r: None) -> list[SubmissionResult]:
         """Grade planned submissions, in parallel; ``on_result`` is called as each one is complete, in order."""
         for stem in sorted({stem for p in plans for stem, _, _ in p.notebooks}):
-            for fspec in specs.get(stem).functions:
-                reference.prepare(stem, fspec.name, self.options.seed)
+            reference.namespace(stem)  # a broken course fails here, before any student's code runs
         pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs))
         try:
             futures: dict[tuple[int, str], Future] = {}
@@ -209,10 +209,16 @@ class Grader:
 
     def _run_notebook(self, stem: str, cells: list[Cell]) -> tuple[list[FunctionResult], list[str]]:
         nb = specs.get(stem)
-        preps = [reference.prepare(stem, f.name, self.options.seed) for f in nb.functions]
+        session = Session(cells, self.options.limits)
+        session.start()  # the student's process boots while the reference data is prepared (or found ready)
+        try:
+            preps = [_prepare(stem, f.name, self.options.seed) for f in nb.functions]
+        except BaseException:
+            session.close()
+            raise
         work = [(f.name, [c.args for c in prep.cases], reference.dependencies(stem, f.name))
                 for f, prep in zip(nb.functions, preps)]
-        outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress)
+        outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress, session)
         judged = [judge(prep, o.cases if o.cases is not None else o.failure) for prep, o in zip(preps, outcomes)]
         return judged, cell_errors
 
@@ -224,6 +230,18 @@ class Grader:
             return NotebookResult(stem, str(path), [failed(f, message) for f in nb.functions], error=cells)
         functions, notes = output
         return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(notes)))
+
+
+_prepare_locks: dict[tuple[str, str, int], threading.Lock] = {}
+_prepare_guard = threading.Lock()
+
+
+def _prepare(stem: str, name: str, seed: int):
+    """:func:`reference.prepare`, computed once even when several threads ask for it at the same time."""
+    with _prepare_guard:
+        lock = _prepare_locks.setdefault((stem, name, seed), threading.Lock())
+    with lock:
+        return reference.prepare(stem, name, seed)
 
 
 def count_functions(plans: list[Plan]) -> int:
