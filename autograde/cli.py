@@ -56,8 +56,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from autograde import batch, exports, report
     from autograde.grade import Grader, Options, count_functions, expand, plan
     from autograde.reference import CourseError
@@ -84,13 +82,21 @@ def _grade(args: argparse.Namespace) -> int:
                   "the submissions are read here and sent to the workers: give them as this machine sees them "
                   "(paths on the workers' file system are not read)", file=sys.stderr)
             return 2
-        from autograde import cluster
-
-        cluster_errors = (cluster.ClusterError,)
         try:
-            grader = cluster.ClusterGrader(options, cluster.connect(args.scheduler), batch_size=args.batch_size)
+            from autograde import cluster
+        except ImportError as exc:
+            print(f"autograde grade: --scheduler needs Dask's distributed package ({exc}): "
+                  "pip install -e '.[cluster]'", file=sys.stderr)
+            return 2
+        cluster_errors = (cluster.ClusterError,)
+        client = None
+        try:
+            client = cluster.connect(args.scheduler)
+            grader = cluster.ClusterGrader(options, client, batch_size=args.batch_size)
             lines = grader.sandbox_report()
         except cluster.ClusterError as exc:
+            if client is not None:
+                client.close()
             print(f"autograde: cluster: {exc}", file=sys.stderr)
             return 2
     else:
@@ -109,6 +115,8 @@ def _grade(args: argparse.Namespace) -> int:
     def start(todo: list) -> None:  # a progress bar on stderr, over the functions to grade
         nonlocal bar
         if not args.quiet and sys.stderr.isatty():
+            from tqdm import tqdm  # only when shown: importing it costs 0.05 s of every grade
+
             bar = tqdm(total=count_functions(todo), desc="grading", unit="function", file=sys.stderr)
             grader.progress = bar.update
 

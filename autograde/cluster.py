@@ -34,8 +34,8 @@ from typing import Callable
 
 from distributed import Client, KilledWorker, WorkerPlugin, as_completed
 
-from autograde import reference, specs
-from autograde.grade import Grader, Options, Plan, course_fingerprint, failed
+from autograde import specs
+from autograde.grade import Grader, Options, Plan, course_fingerprint, failed, prepare
 from autograde.results import FunctionResult, SubmissionResult
 from autograde.runner import Limits, sandbox_status
 from course_utils.notebooks import Cell
@@ -54,7 +54,7 @@ def _warm(seed: int) -> None:
     """Compute every graded function's reference data for ``seed`` in this process (kept for all tasks)."""
     for stem, nb in specs.all_specs().items():
         for fspec in nb.functions:
-            reference.prepare(stem, fspec.name, seed)
+            prepare(stem, fspec.name, seed)
 
 
 class CoursePlugin(WorkerPlugin):

@@ -212,7 +212,7 @@ class Grader:
         session = Session(cells, self.options.limits)
         session.start()  # the student's process boots while the reference data is prepared (or found ready)
         try:
-            preps = [_prepare(stem, f.name, self.options.seed) for f in nb.functions]
+            preps = [prepare(stem, f.name, self.options.seed) for f in nb.functions]
         except BaseException:
             session.close()
             raise
@@ -232,16 +232,23 @@ class Grader:
         return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(notes)))
 
 
+_prepared: dict[tuple[str, str, int], object] = {}
 _prepare_locks: dict[tuple[str, str, int], threading.Lock] = {}
 _prepare_guard = threading.Lock()
 
 
-def _prepare(stem: str, name: str, seed: int):
-    """:func:`reference.prepare`, computed once even when several threads ask for it at the same time."""
+def prepare(stem: str, name: str, seed: int):
+    """:func:`reference.prepare`, computed once per process and kept (for every function of the course, however
+    many), even when several threads ask for it at the same time."""
+    key = (stem, name, seed)
+    if key in _prepared:
+        return _prepared[key]
     with _prepare_guard:
-        lock = _prepare_locks.setdefault((stem, name, seed), threading.Lock())
+        lock = _prepare_locks.setdefault(key, threading.Lock())
     with lock:
-        return reference.prepare(stem, name, seed)
+        if key not in _prepared:
+            _prepared[key] = reference.prepare(stem, name, seed)
+    return _prepared[key]
 
 
 def count_functions(plans: list[Plan]) -> int:

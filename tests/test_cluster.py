@@ -15,6 +15,7 @@ import pytest
 
 from autograde import batch, cluster
 from autograde.grade import Grader, Options, expand, plan
+from autograde.specs import all_specs
 from conftest import ROOT, STEMS, edited_solution, replaced_function, write_submission
 
 SAMPLE = ROOT / "examples" / "sample_submission"
@@ -65,7 +66,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, timeout=600)
 
 
-def test_cli_on_the_cluster_equals_local_grading(klass, address, local_doc, tmp_path):
+def test_cli_on_the_cluster_equals_local_grading(klass, address, client, local_doc, tmp_path):
     out = tmp_path / "out"
     proc = cli(str(klass), "--scheduler", address, "--json", "--out", str(out), "--canvas", str(tmp_path / "c.csv"))
     assert proc.returncode == 0, proc.stderr
@@ -73,6 +74,10 @@ def test_cli_on_the_cluster_equals_local_grading(klass, address, local_doc, tmp_
     assert json.loads((out / "report.json").read_text())["submissions"] == local_doc
     assert sorted(p.name for p in (out / "submissions").iterdir()) == [d["id"] for d in local_doc]
     assert (tmp_path / "c.csv").read_text().count("\n") == 2 + len(local_doc)
+    # each worker computed each function's reference data once, however many tasks it ran
+    functions = sum(len(nb.functions) for nb in all_specs().values())
+    misses = client.run(lambda: __import__("autograde.reference").reference.prepare.cache_info().misses)
+    assert set(misses.values()) == {functions}, misses
     # a rerun with the same --out grades nothing again
     proc = cli(str(klass), "--scheduler", address, "--out", str(out))
     assert proc.returncode == 0 and f"({len(local_doc)} unchanged, not regraded)" in proc.stdout
