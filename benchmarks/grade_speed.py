@@ -18,14 +18,13 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import STEMS, load, make_class, timed_cpu  # noqa: E402
+from common import STEMS, load, make_class, timed  # noqa: E402
 
 
 def measure(label: str, target: Path, runs: int) -> float:
-    runs_ = [timed_cpu([sys.executable, "-m", "autograde", "grade", "--json", str(target)]) for _ in range(runs)]
-    times, cpu = [w for w, _ in runs_], [c for _, c in runs_]
+    times = [timed([sys.executable, "-m", "autograde", "grade", "--json", str(target)]) for _ in range(runs)]
     print(f"{label}: median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s "
-          f"over {runs} runs; CPU {statistics.median(cpu):.2f} s ({load()})", flush=True)
+          f"over {runs} runs ({load()})", flush=True)
     return statistics.median(times)
 
 
