@@ -17,6 +17,7 @@ from autograde import batch, cluster
 from autograde.grade import Grader, Options, expand, plan
 from autograde.specs import all_specs
 from conftest import ROOT, STEMS, edited_solution, replaced_function, write_submission
+from test_batch import run_interrupted
 
 SAMPLE = ROOT / "examples" / "sample_submission"
 
@@ -116,25 +117,9 @@ def test_an_interrupted_cluster_run_resumes(klass, client, local_doc, tmp_path):
     out = tmp_path / "out"
     plans = [plan(p, sid) for p, sid in expand([klass])]
     grader = cluster.ClusterGrader(Options(), client, batch_size=1)
-
-    class Interrupt(Exception):
-        pass
-
-    original = grader.grade_plans
-
-    def interrupted(todo, on_result):
-        def first_then_stop(p, r):
-            on_result(p, r)
-            raise Interrupt
-
-        return original(todo, first_then_stop)
-
-    grader.grade_plans = interrupted
-    with pytest.raises(Interrupt):
-        batch.run(grader, plans, out)
+    run_interrupted(grader, plans, out)
     saved = [d.name for d in (out / "submissions").iterdir() if (d / "result.json").is_file()]
     assert len(saved) == 1 and not (out / "report.json").exists()
-    grader.grade_plans = original
     graded = []
     results, reused = batch.run(grader, plans, out, on_start=lambda todo: graded.extend(p.id for p in todo))
     assert reused == 1 and sorted(graded + saved) == sorted(p.id for p in plans)
