@@ -14,7 +14,7 @@ import time
 import pytest
 
 from autograde import batch, cluster
-from autograde.grade import Grader, Options, expand, plan
+from autograde.grade import Grader, Options, count_functions, expand, plan
 from autograde.specs import all_specs
 from conftest import ROOT, STEMS, edited_solution, replaced_function, write_submission
 from test_batch import run_interrupted
@@ -105,9 +105,11 @@ def test_a_worker_killed_halfway_loses_nothing(klass, client, local_doc):
             os.kill(pids[busy[0]], signal.SIGKILL)
             killed.append(busy[0])
 
-    grader = cluster.ClusterGrader(Options(), client, batch_size=2)
+    progress = []
+    grader = cluster.ClusterGrader(Options(), client, progress.append, batch_size=2)
     results = grader.grade_plans(plans, on_result)
     assert killed and sorted(seen) == sorted(p.id for p in plans) and len(seen) == len(set(seen))
+    assert sum(progress) == count_functions(plans)  # the progress bar counts every function once
     assert [r.to_json() for r in results] == local_doc
     client.wait_for_workers(2, timeout=120)  # the nanny restarts the killed worker
     assert client.run(os.getpid) != pids
