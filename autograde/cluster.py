@@ -77,7 +77,8 @@ def grade_batch(course: str, seed: int, limits: Limits,
     """On a worker: grade each ``(stem, cells)`` of the batch as local grading does."""
     if course != course_fingerprint():
         raise ClusterError(f"a worker has another version of the course (fingerprint {course_fingerprint()}, "
-                           f"the client's is {course}): install the same commit on the client and every worker")
+                           f"the client's is {course}): install the same commit on the client and every worker, "
+                           "and restart the workers")
     grader = _graders.get((seed, limits))
     if grader is None:
         grader = _graders.setdefault((seed, limits), Grader(Options(seed=seed, limits=limits, jobs=1)))
@@ -138,7 +139,7 @@ class ClusterGrader(Grader):
         other = sorted(w for w, (_, _, fp) in status.items() if fp != mine)
         if other:
             raise ClusterError(f"worker(s) {', '.join(other)} have another version of the course than this "
-                               "client: install the same commit everywhere")
+                               "client: install the same commit everywhere, and restart the workers")
         lines = {}
         for worker, (sandboxed, line, _) in sorted(status.items()):
             if not sandboxed:
