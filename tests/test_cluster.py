@@ -14,7 +14,7 @@ import time
 import pytest
 
 from autograde import batch, cluster
-from autograde.grade import Grader, Options, count_functions, expand, plan
+from autograde.grade import Grader, Options, count_functions, expand, expect, plan
 from autograde.specs import all_specs
 from conftest import ROOT, STEMS, edited_solution, replaced_function, write_submission
 from test_batch import run_interrupted
@@ -56,9 +56,14 @@ def klass(tmp_path_factory):
     return course
 
 
+def class_plans(folder):
+    """The class planned as the command line plans it."""
+    return expect([plan(p, sid) for p, sid in expand([folder])])
+
+
 @pytest.fixture(scope="module")
 def local_doc(klass):
-    plans = [plan(p, sid) for p, sid in expand([klass])]
+    plans = class_plans(klass)
     return [r.to_json() for r in Grader(Options(jobs=2)).grade_plans(plans)]
 
 
@@ -94,7 +99,7 @@ def test_batches_are_consecutive_and_bounded():
 
 def test_a_worker_killed_halfway_loses_nothing(klass, client, local_doc):
     """One worker is killed (SIGKILL) while it grades; its batch is redone elsewhere, nothing twice."""
-    plans = [plan(p, sid) for p, sid in expand([klass])]
+    plans = class_plans(klass)
     pids = client.run(os.getpid)
     seen, killed = [], []
 
@@ -117,7 +122,7 @@ def test_a_worker_killed_halfway_loses_nothing(klass, client, local_doc):
 
 def test_an_interrupted_cluster_run_resumes(klass, client, local_doc, tmp_path):
     out = tmp_path / "out"
-    plans = [plan(p, sid) for p, sid in expand([klass])]
+    plans = class_plans(klass)
     grader = cluster.ClusterGrader(Options(), client, batch_size=1)
     run_interrupted(grader, plans, out)
     saved = [d.name for d in (out / "submissions").iterdir() if (d / "result.json").is_file()]
