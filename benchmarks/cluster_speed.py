@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import STEMS, load, make_class  # noqa: E402
 
 from autograde import cluster  # noqa: E402
-from autograde.grade import Grader, Options, expand, plan  # noqa: E402
+from autograde.grade import Grader, Options, expand, expect, plan  # noqa: E402
 
 MOOC_STUDENTS, COURSE_NOTEBOOKS = 100_000, 12
 
@@ -51,7 +51,7 @@ def main() -> int:
     n = len(STEMS)
     with tempfile.TemporaryDirectory() as tmp:
         make_class(Path(tmp), args.students)
-        plans = [plan(p, sid) for p, sid in expand([Path(tmp)])]
+        plans = expect([plan(p, sid) for p, sid in expand([Path(tmp)])])
         warm = plans[:1]
         start = time.perf_counter()
         local = Grader(Options(jobs=2)).grade_plans(plans)
