@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from autograde import wire
+from autograde.numeric import centred_differences
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import normal, rnn_parameters
-from course_utils.gradcheck import centred_differences
 
 STEM = "06_language_model"
 FORWARD_STEM, BACKWARD_STEM = "03_recurrent_neural_network", "04_backpropagation_through_time"
