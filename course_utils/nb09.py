@@ -31,7 +31,7 @@ def draw_cell(nodes: dict, edges: list, title: str, backward: bool = False, note
     ----------
     nodes : dict name -> (x, y, label, kind)
         kind is one of input, output, state, gate (σ), tanh, op (∗, +, 1−).
-    edges : list of (start, end) or (start, end, label)
+    edges : list of (start, end), (start, end, label) or (start, end, label, colour) (drawn thick)
         Forward connections. With ``backward=True`` each is drawn reversed (red, dashed): the gradient flows
         from ``end`` back to ``start``; the label (e.g. "dc⟨t-1⟩") is written beside it.
     title : str
@@ -61,8 +61,9 @@ def draw_cell(nodes: dict, edges: list, title: str, backward: bool = False, note
                                     fc=fc, ec=ec, lw=1.4, zorder=3))
         ax.text(x, y, label, ha="center", va="center", fontsize=12 if kind != "op" else 13, zorder=4)
         if notes and name in notes:
-            ax.text(x + w / 2 + 0.08, y - 0.1, notes[name], ha="left", va="top", fontsize=8.5,
-                    color=_BWD if backward else "#555555", zorder=4)
+            ax.text(x, y - h / 2 - 0.06, notes[name], ha="center", va="top", fontsize=8.5,
+                    color=_BWD if backward else "#555555", zorder=5,
+                    bbox=dict(fc="white", ec="none", alpha=0.85, pad=0.3))
 
     def border(name, towards):
         """The point where the segment from a node's centre towards ``towards`` leaves its box."""
@@ -77,14 +78,15 @@ def draw_cell(nodes: dict, edges: list, title: str, backward: bool = False, note
     for edge in edges:
         start, end = edge[0], edge[1]
         label = edge[2] if len(edge) > 2 else None
+        color = edge[3] if len(edge) > 3 else (_BWD if backward else _FWD)
         p0, p1 = nodes[start][:2], nodes[end][:2]
         a, b = border(start, p1), border(end, p0)
         if backward:
             a, b = b, a
         into_dot = nodes[start if backward else end][3] == "dot"
-        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-" if into_dot else "-|>", mutation_scale=12, lw=1.4, shrinkA=1, shrinkB=1,
-                                     color=_BWD if backward else _FWD, linestyle="--" if backward else "-",
-                                     zorder=2))
+        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-" if into_dot else "-|>", mutation_scale=12, shrinkA=1, shrinkB=1,
+                                     color=color, linestyle="--" if backward else "-", zorder=2,
+                                     linewidth=2.6 if len(edge) > 3 else 1.4))
         if label:
             mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
             ax.text(mx + 0.12, my, label, ha="left", va="center", fontsize=9.5,
