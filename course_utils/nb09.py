@@ -89,7 +89,9 @@ def draw_cell(nodes: dict, edges: list, title: str, backward: bool = False, note
                                      linewidth=2.6 if len(edge) > 3 else 1.4))
         if label:
             mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-            ax.text(mx + 0.12, my, label, ha="left", va="center", fontsize=9.5,
+            horizontal = abs(b[1] - a[1]) < 1e-9
+            ax.text(mx if horizontal else mx + 0.12, my + 0.12 if horizontal else my, label,
+                    ha="center" if horizontal else "left", va="bottom" if horizontal else "center", fontsize=9.5,
                     color=_BWD if backward else "#333333", zorder=4,
                     bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
     xs = [v[0] for v in nodes.values()]
