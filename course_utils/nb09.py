@@ -192,7 +192,9 @@ def plot_accuracy_by_distance(distances, accuracies: dict, ax=None):
         _, ax = plt.subplots(figsize=(7, 3.6))
     markers = "osD^v"
     for i, (label, acc) in enumerate(accuracies.items()):
-        ax.plot(distances, 100 * np.asarray(acc), marker=markers[i % len(markers)], lw=2, label=label)
+        # later lines dashed and with smaller markers, so that equal results stay visible one over the other
+        ax.plot(distances, 100 * np.asarray(acc), marker=markers[i % len(markers)], ms=10 - 2.5 * i, lw=2.5 - 0.5 * i,
+                ls=("-", "--", "-.", ":")[i % 4], label=label)
     ax.axhline(50, color="grey", ls=":", label="guessing (50%)")
     ax.set_xlabel("distance from the subject to the verb (words)")
     ax.set_ylabel("test accuracy (%)")
