@@ -7,7 +7,7 @@ import numpy as np
 from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal
-from autograde.specs.nb09 import BACKWARD_POINTS, FORWARD_POINTS, NO_SOFTMAX, _close, _flat_bias, _gradients
+from autograde.specs.nb09 import BACKWARD_POINTS, BPTT_SIZES, FORWARD_POINTS, NO_SOFTMAX, _flat_bias, _gradients
 from autograde.specs.nb09 import _sigmoid, not_accumulated
 
 STEM = "10_lstm"
@@ -296,7 +296,7 @@ lstm_backward = FunctionSpec(
     name="lstm_backward",
     make_case=_backward_case,
     points=BACKWARD_POINTS,
-    sizes=SEQ_SIZES,
+    sizes=BPTT_SIZES,
     edge_sizes=BACKWARD_EDGE,
     gradient=Gradient(forward="lstm_forward", numeric=_backward_numeric),
     mistakes=(
