@@ -289,15 +289,12 @@ def _uncarried(carry_a: bool, carry_c: bool):
     return outputs
 
 
-# with T_x = 1 the forget gate acts on c<0> = 0 only, and dWf, dbf are exactly zero: nothing to check them by
-BACKWARD_EDGE = tuple(dict(size, T_x=max(2, size["T_x"])) for size in SEQ_EDGE)
-
 lstm_backward = FunctionSpec(
     name="lstm_backward",
     make_case=_backward_case,
     points=BACKWARD_POINTS,
     sizes=BPTT_SIZES,
-    edge_sizes=BACKWARD_EDGE,
+    edge_sizes=SEQ_EDGE,  # at T_x = 1 the forget gate acts on c<0> = 0 only: dWf and dbf are zero there
     gradient=Gradient(forward="lstm_forward", numeric=_backward_numeric),
     mistakes=(
         not_accumulated(("dWf", "dbf", "dWu", "dbu", "dWc", "dbc", "dWo", "dbo")),
