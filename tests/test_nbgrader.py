@@ -45,7 +45,7 @@ def test_nbgrader_pipeline_matches_our_grader(tmp_path, grader):
     proc = subprocess.run([sys.executable, "-m", "autograde", "grade", str(course), "--gradebook",
                            str(course / "ours.db"), "--json"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0 and "gradebook:" not in proc.stderr, proc.stderr
-    submitted = STEMS[:2]  # the notebooks alice and bob hand in (03 and 04)
+    submitted = STEMS[:2]  # the submissions hold notebooks 03 and 04
     for stem in submitted:
         nbgrader(course, "autograde", stem, "--force")
 

@@ -1,0 +1,152 @@
+"""Speed of the reference LSTM (notebook 10's lstm_forward + output layer + lstm_backward, what its experiments
+train) against PyTorch on the CPU and against this machine's DGEMM peak, all measured in the same run.
+
+    python benchmarks/lstm_speed.py [--runs 7] [--m 64] [--T 50] [--n-x 64] [--n-a 128] [--n-y 64]
+
+One training step: forward over T steps, softmax outputs at every step, cross-entropy against one-hot
+targets, and every gradient (the output layer's and, by lstm_backward, the LSTM's), in float64. PyTorch does
+the same with nn.LSTM + nn.Linear + log-softmax and autograd (forward and backward), also in float64; it is
+skipped when torch is not installed (it is no dependency of the course). The DGEMM peak is the rate of a
+2048 × 2048 matrix product. Printed: the median time of each, the ratio to PyTorch's, and the fraction of
+peak, counting the matrix products' floating-point operations (2·rows·inner·columns each).
+
+Targets (issue 8): at most 0.4 × PyTorch's time and at least 50 % of the DGEMM peak at the default sizes.
+The machine is shared: run it when it is quiet, and read the figures as approximate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograde import reference  # noqa: E402
+
+
+def median_time(fn, runs: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def dgemm_peak(runs: int) -> float:
+    a = np.random.default_rng(0).normal(size=(2048, 2048))
+    b = a.T.copy()
+    return 2 * 2048**3 / median_time(lambda: a @ b, runs)
+
+
+def lstm_flops(m: int, T: int, n_x: int, n_a: int, n_y: int) -> float:
+    """Floating-point operations of the matrix products of one forward + backward step."""
+    gates = 2 * 4 * n_a * (n_a + n_x) * m * T  # forward W [a, x]; backward: dW, and d[a, x]
+    output = 2 * n_y * n_a * m * T  # forward Wy a; backward: dWy, and da
+    return 3 * gates + 3 * output
+
+
+def numpy_step(ns: dict, x, y, a0, params):
+    a, y_pred, c, caches = ns["lstm_forward"](x, a0, params)
+    n_a, m, T = a.shape
+    n_y = y_pred.shape[0]
+    loss = -np.sum(y * np.log(y_pred)) / m
+    dzy = ((y_pred - y) / m).reshape(n_y, m * T)
+    a2 = a.reshape(n_a, m * T)
+    grads = {"dWy": dzy @ a2.T, "dby": dzy.sum(axis=1, keepdims=True)}
+    grads.update(ns["lstm_backward"]((params["Wy"].T @ dzy).reshape(n_a, m, T), caches))
+    return loss, grads
+
+
+def cell_by_cell_step(ns: dict, x, y, a0, params):
+    """The same step with a plain loop over the reference's lstm_cell_forward and lstm_cell_backward (every
+    product done step by step), for comparison."""
+    n_a, (n_x, m, T) = a0.shape[0], x.shape
+    a_next, c_next, caches, dzys = a0, np.zeros_like(a0), [], []
+    grads = {"dWy": 0.0, "dby": 0.0}
+    for t in range(T):
+        a_next, c_next, yt, cache = ns["lstm_cell_forward"](x[:, :, t], a_next, c_next, params)
+        dzy = (yt - y[:, :, t]) / m
+        grads["dWy"] = grads["dWy"] + dzy @ a_next.T
+        grads["dby"] = grads["dby"] + dzy.sum(axis=1, keepdims=True)
+        caches.append(cache)
+        dzys.append(dzy)
+    da_prev, dc_prev = np.zeros_like(a0), np.zeros_like(a0)
+    for t in reversed(range(T)):
+        g = ns["lstm_cell_backward"](params["Wy"].T @ dzys[t] + da_prev, dc_prev, caches[t])
+        da_prev, dc_prev = g["da_prev"], g["dc_prev"]
+        for k in ("dWf", "dbf", "dWu", "dbu", "dWc", "dbc", "dWo", "dbo"):
+            grads[k] = grads.get(k, 0.0) + g[k]
+    return grads
+
+
+def torch_step_factory(x, y, n_x: int, n_a: int, n_y: int):
+    import torch
+
+    torch.set_num_threads(len(__import__("os").sched_getaffinity(0)))
+    lstm = torch.nn.LSTM(n_x, n_a, dtype=torch.float64)
+    linear = torch.nn.Linear(n_a, n_y, dtype=torch.float64)
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 1, 0)))  # (T, m, n_x)
+    target = torch.from_numpy(np.argmax(y, axis=0).T.copy())  # (T, m)
+
+    def step():
+        for p in list(lstm.parameters()) + list(linear.parameters()):
+            p.grad = None
+        out, _ = lstm(xt)
+        logp = torch.log_softmax(linear(out), dim=-1)
+        loss = torch.nn.functional.nll_loss(logp.reshape(-1, n_y), target.reshape(-1), reduction="sum") / x.shape[1]
+        loss.backward()
+        return loss
+
+    return step
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--m", type=int, default=64)
+    parser.add_argument("--T", type=int, default=50)
+    parser.add_argument("--n-x", type=int, default=64)
+    parser.add_argument("--n-a", type=int, default=128)
+    parser.add_argument("--n-y", type=int, default=64)
+    args = parser.parse_args()
+    m, T, n_x, n_a, n_y = args.m, args.T, args.n_x, args.n_a, args.n_y
+
+    ns = reference.namespace("10_lstm")
+    rng = np.random.default_rng(0)
+    params = {k: rng.normal(0, 1 / np.sqrt(n_a + n_x), (n_a, n_a + n_x)) for k in ("Wf", "Wu", "Wc", "Wo")}
+    params.update({k: np.zeros((n_a, 1)) for k in ("bf", "bu", "bc", "bo")})
+    params.update(Wy=rng.normal(0, 1 / np.sqrt(n_a), (n_y, n_a)), by=np.zeros((n_y, 1)))
+    x = rng.normal(size=(n_x, m, T))
+    y = np.eye(n_y)[:, rng.integers(0, n_y, size=(m, T))]
+    a0 = np.zeros((n_a, m))
+
+    peak = dgemm_peak(args.runs)
+    ours = median_time(lambda: numpy_step(ns, x, y, a0, params), args.runs)
+    flops = lstm_flops(m, T, n_x, n_a, n_y)
+    print(f"sizes: m={m}, T={T}, n_x={n_x}, n_a={n_a}, n_y={n_y}, float64; median of {args.runs} runs")
+    print(f"DGEMM peak (2048² product): {peak / 1e9:.1f} GFLOP/s")
+    plain = median_time(lambda: cell_by_cell_step(ns, x, y, a0, params), args.runs)
+    print(f"reference LSTM, forward + backward: {ours * 1e3:.1f} ms, {flops / ours / 1e9:.1f} GFLOP/s "
+          f"= {flops / ours / peak:.0%} of peak (target ≥ 50%)")
+    print(f"the same with a plain cell-by-cell loop: {plain * 1e3:.1f} ms = {flops / plain / peak:.0%} of peak")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("PyTorch is not installed: comparison skipped (pip install torch to run it)")
+        return 0
+    theirs = median_time(torch_step_factory(x, y, n_x, n_a, n_y), args.runs)
+    print(f"PyTorch CPU nn.LSTM + Linear + log-softmax, autograd: {theirs * 1e3:.1f} ms; "
+          f"ratio ours / PyTorch = {ours / theirs:.2f} (target ≤ 0.4)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
