@@ -71,12 +71,20 @@ def walk(out: Any, ref: Any, path: str, structure: list[str], leaves: list[tuple
             leaves.append((name, out_arr, ref_arr))
         else:
             structure.append(f"{name} is {_kind(out)}, expected {_kind(ref)}")
+    elif isinstance(ref, str):
+        if isinstance(out, str):
+            leaves.append((name, np.asarray(out), np.asarray(ref)))  # text: compared for equality
+        else:
+            structure.append(f"{name} is {_kind(out)}, expected a string")
     elif isinstance(ref, (tuple, list)):
         if not isinstance(out, (tuple, list)):
             structure.append(f"{name} is {_kind(out)}, expected a tuple of {len(ref)}")
             return
         if len(out) != len(ref):
-            structure.append(f"{name} has {len(out)} items, expected {len(ref)}")
+            # a tuple's length is its structure; a list's (words, indices...) depends on the data, like a value
+            if isinstance(ref, tuple):
+                structure.append(f"{name} has {len(out)} items, expected {len(ref)}")
+            leaves.append((f"the number of items of {name}", np.asarray(len(out)), np.asarray(len(ref))))
         for i, (o, r) in enumerate(zip(out, ref)):
             walk(o, r, _join(path, f"[{i}]"), structure, leaves)
     elif isinstance(ref, dict):
@@ -124,6 +132,11 @@ def _compare(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[st
             values.append(f"{name} cannot be compared: it has {o.size} entries, expected {r.size}")
             failing.append((name, o, r))
             continue
+        if _is_text(r):
+            if not _leaf_equal(o, r):
+                values.append(f"{name} differs from the expected string")
+                failing.append((name, o, r))
+            continue
         o = o.reshape(r.shape).astype(np.float64) if o.dtype.kind in "biuf" else o
         if not np.all(np.isfinite(o)):
             values.append(f"{name} contains NaN or inf")
@@ -137,6 +150,21 @@ def _compare(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[st
     return structure, values, failing
 
 
+def _is_text(a: np.ndarray) -> bool:
+    return a.dtype.kind == "U"
+
+
+def _leaf_equal(o: np.ndarray, r: np.ndarray, close: bool = True) -> bool:
+    """Two leaves of :func:`walk` are the same: strings equal, numbers close (or equal, bit for bit)."""
+    if _is_text(o) or _is_text(r):
+        return _is_text(o) and _is_text(r) and o.shape == r.shape and bool(np.all(o == r))
+    if o.size != r.size:
+        return False
+    if close:
+        return bool(np.allclose(o.reshape(r.shape), r, rtol=1e-6, atol=1e-8, equal_nan=False))
+    return o.shape == r.shape and bool(np.array_equal(o, r, equal_nan=True))
+
+
 def _matches(out: Any, mistake: dict, spec: FunctionSpec) -> bool:
     outs = name_outputs(out, spec)
     for key, value in mistake.items():
@@ -145,8 +173,7 @@ def _matches(out: Any, mistake: dict, spec: FunctionSpec) -> bool:
         structure: list[str] = []
         leaves: list[tuple] = []
         walk(outs[key], value, "", structure, leaves)
-        if not leaves or any(o.size != r.size or not np.allclose(o.reshape(r.shape), r, rtol=1e-6, atol=1e-8,
-                                                                  equal_nan=False) for _, o, r in leaves):
+        if not leaves or not all(_leaf_equal(o, r) for _, o, r in leaves):
             return False
     return bool(mistake)
 
@@ -156,6 +183,8 @@ def _generic_hint(failing: list[tuple]) -> str | None:
     if not failing:
         return None
     name, o, r = failing[0]
+    if _is_text(o) or _is_text(r):
+        return None
     if o.size != r.size:
         return f"{name} looks transposed." if o.ndim == 2 and o.shape == r.shape[::-1] else None
     o = o.reshape(r.shape)
@@ -318,6 +347,6 @@ def _changed_inputs(before: dict, after: Any) -> str | None:
         if structure:
             return name
         for path, o, r in leaves:
-            if o.shape != r.shape or not np.array_equal(o, r, equal_nan=True):
+            if not _leaf_equal(o, r, close=False):
                 return path
     return None

@@ -12,6 +12,8 @@ import pytest
 from autograde import specs
 from conftest import ROOT, STEMS, function_result, load, solution_path, write_submission
 
+S03 = "03_recurrent_neural_network"
+
 
 def test_solutions_score_full_marks(grader):
     (result,) = grader.grade([ROOT / "solutions"])
@@ -71,7 +73,7 @@ def test_missing_path_is_reported_not_raised(grader, tmp_path):
 
 
 def test_renamed_function_and_syntax_error(grader, tmp_path):
-    nb = load(solution_path(STEMS[0]))
+    nb = load(solution_path(S03))
     for cell in nb["cells"]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -79,7 +81,7 @@ def test_renamed_function_and_syntax_error(grader, tmp_path):
             cell["source"] = src.replace("def rnn_forward(", "def rnn_forward_v2(")
         if grade_id == "compact_parameters":
             cell["source"] = src.replace("np.hstack([", "np.hstack([[")
-    (result,) = grader.grade([write_submission(tmp_path, STEMS[0], nb)])
+    (result,) = grader.grade([write_submission(tmp_path, S03, nb)])
     renamed = function_result(result, "rnn_forward")
     assert renamed.score == 0 and "no function named rnn_forward" in renamed.checks[0].message
     broken = function_result(result, "compact_parameters")
@@ -136,8 +138,8 @@ def test_cli_table_and_usage_errors():
 def test_old_notebook_format_is_converted(grader, tmp_path):
     import nbformat
 
-    nb = nbformat.read(str(solution_path(STEMS[0])), as_version=4)
-    path = tmp_path / f"{STEMS[0]}.ipynb"
+    nb = nbformat.read(str(solution_path(S03)), as_version=4)
+    path = tmp_path / f"{S03}.ipynb"
     nbformat.write(nbformat.convert(nb, 3), str(path), version=3)
     assert '"worksheets"' in path.read_text()
     (result,) = grader.grade([path])
