@@ -18,7 +18,9 @@ POINTS = {"shapes": 1, "values": 2, "edge": 1, "unchanged": 1}
 # ---------------------------------------------------------------------------------------- parameter_counts
 
 def counts_case(rng, size, fns):
-    return Case(size_label(size), dict(size))
+    """Sizes as given (edge sizes), or drawn at random within their scale (typical sizes: "n_x": (lo, hi))."""
+    args = {k: (int(rng.integers(v[0], v[1] + 1)) if isinstance(v, tuple) else v) for k, v in size.items()}
+    return Case(size_label(args), args)
 
 
 def _counts_with(biases=True, rnn_per_step=False, hidden_per_step=True):
@@ -36,8 +38,8 @@ parameter_counts = FunctionSpec(
     name="parameter_counts",
     make_case=counts_case,
     points=POINTS,
-    sizes=(dict(n_x=10, n_a=5, n_y=3, T_x=4), dict(n_x=10000, n_a=100, n_y=2, T_x=20),
-           dict(n_x=7, n_a=3, n_y=4, T_x=9)),
+    sizes=(dict(n_x=(5, 50), n_a=(2, 10), n_y=(2, 5), T_x=(2, 10)), dict(n_x=(5000, 20000), n_a=(50, 200), n_y=(2, 9),
+           T_x=(10, 60)), dict(n_x=(2, 9), n_a=(2, 6), n_y=(2, 6), T_x=(5, 15))),
     edge_sizes=(dict(n_x=1, n_a=1, n_y=1, T_x=1), dict(n_x=4, n_a=2, n_y=3, T_x=1), dict(n_x=1, n_a=3, n_y=1, T_x=5)),
     mistakes=(
         Mistake("the biases are missing: count b_a and b_y (and each layer's bias of the standard network) too.",

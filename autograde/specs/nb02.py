@@ -31,7 +31,7 @@ def _arrays_differ(out, ref) -> bool:
 
 def labels_case(rng, size, fns):
     (words,), _, (names,) = nb02.ner_sentences(rng, 1, full_share=0.7)
-    if size.get("T_x") == 1:
+    if size.get("one_word"):
         name = nb02.GIVEN_NAMES[rng.integers(len(nb02.GIVEN_NAMES))]
         words, names = [name], [name]
     entities = []
@@ -71,7 +71,7 @@ named_entity_labels = FunctionSpec(
     make_case=labels_case,
     points=POINTS,
     sizes=(dict(extra=1), dict(extra=2), dict(extra=0), dict(extra=1)),
-    edge_sizes=(dict(T_x=1, extra=0), dict(extra=0, n=1), dict(T_x=1, extra=1)),
+    edge_sizes=(dict(one_word=1, extra=0), dict(extra=0, n=1), dict(one_word=1, extra=1)),
     mistakes=(
         Mistake("a word is labelled 1 because it occurs in some name, but a name counts only where all its words "
                 "stand together in that order (\"Mary\" in \"Mary Jones\" is not the name \"Mary Smith\").",
@@ -90,7 +90,8 @@ def vocabulary_case(rng, size, fns):
     else:
         sentences = nb02.zipf_corpus(rng, size["sentences"], lengths=(3, 9), lexicon_size=600)
     args = {"sentences": sentences, "min_count": size["min_count"], "max_size": size.get("max_size")}
-    return Case(size_label(size), args)
+    label = "m=1 sentence of T_x=1 word, " + size_label(dict(size, tiny=None)) if size.get("tiny") else size_label(size)
+    return Case(label.replace(", tiny=None", "").replace("tiny=None, ", ""), args)
 
 
 def _counts(sentences):
