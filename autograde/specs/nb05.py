@@ -22,6 +22,8 @@ LOSS_POINTS = {"shapes": 1, "values": 2, "edge": 1, "gradients": 3, "unchanged":
 FORWARD_POINTS = {"shapes": 1, "values": 3, "edge": 1, "unchanged": 1}
 # a loss needs two classes (with one, softmax is 1 and the loss 0 whatever the weights)
 EDGE = tuple(dict(size, n_y=max(2, size["n_y"])) for size in SEQ_EDGE)
+# typical sizes for the losses: small enough that finite differences of every parameter stay quick
+LOSS_SIZES = (dict(n_x=3, n_a=4, n_y=2, m=3, T_x=5), dict(n_x=2, n_a=3, n_y=3, m=4, T_x=4))
 
 
 def _log_softmax(z):
@@ -125,7 +127,7 @@ many_to_one_loss_and_gradients = FunctionSpec(
     points=LOSS_POINTS,
     outputs=("loss", "gradients"),
     depends=("many_to_one_forward", "rnn_forward", "rnn_backward", "softmax"),
-    sizes=SEQ_SIZES,
+    sizes=LOSS_SIZES,
     edge_sizes=EDGE,
     gradient=Gradient(forward="rnn_forward", numeric=many_to_one_numeric, within="gradients"),
     mistakes=(
@@ -174,7 +176,7 @@ tagger_loss_and_gradients = FunctionSpec(
     points=LOSS_POINTS,
     outputs=("loss", "gradients"),
     depends=("rnn_forward", "rnn_backward", "softmax"),
-    sizes=SEQ_SIZES,
+    sizes=LOSS_SIZES,
     edge_sizes=EDGE,
     gradient=Gradient(forward="rnn_forward", numeric=tagger_numeric, within="gradients"),
     mistakes=(
@@ -227,7 +229,7 @@ encoder_decoder_loss_and_gradients = FunctionSpec(
     points=LOSS_POINTS,
     outputs=("loss", "gradients"),
     depends=("rnn_forward", "rnn_backward", "softmax"),
-    sizes=(dict(SEQ_SIZES[0], T_y=3), dict(SEQ_SIZES[1], T_y=7, n_xd=3)),
+    sizes=(dict(LOSS_SIZES[0], T_y=3), dict(LOSS_SIZES[1], T_x=3, T_y=5, n_xd=3)),
     edge_sizes=(dict(EDGE[0], T_y=1), dict(EDGE[1], T_y=3, n_xd=1), dict(EDGE[2], T_y=2)),
     gradient=Gradient(forward="rnn_forward", numeric=encoder_decoder_numeric, within="gradients"),
     mistakes=(
