@@ -8,6 +8,7 @@ from conftest import assert_mistake_caught_once
 
 S02 = "02_notation"
 VALUES = {"values", "values at edge sizes"}
+LENGTHS = {"shapes and dtypes", "values", "values at edge sizes"}  # lists of the wrong length
 
 # (id, stem, function, old text, new text, checks that must fail, text the feedback must contain)
 MISTAKES = [
@@ -21,17 +22,18 @@ MISTAKES = [
     ("labels-float", S02, "named_entity_labels", "y[t:t + n] = 1", "y = y.astype(float); y[t:t + n] = 1",
      {"shapes and dtypes"}, "dtype float64, expected int64"),
     ("vocabulary-cut-off-strict", S02, "build_vocabulary", "count >= min_count", "count > min_count",
-     VALUES, "a word seen exactly min_count times is kept"),
+     LENGTHS, "a word seen exactly min_count times is kept"),
     ("vocabulary-max-size-without-specials", S02, "build_vocabulary", "kept[:max_size - 2]", "kept[:max_size]",
-     VALUES, "special tokens included"),
+     LENGTHS, "special tokens included"),
     ("vocabulary-no-specials", S02, "build_vocabulary", "vocabulary = [UNK, EOS] + kept", "vocabulary = kept",
-     VALUES, "the special tokens are missing"),
+     LENGTHS | {"inputs left unchanged"}, "the special tokens are missing"),
     ("vocabulary-ties-unordered", S02, "build_vocabulary", "key=lambda word: (-counts[word], word)",
      "key=lambda word: -counts[word]", {"values"}, "alphabetical order"),
     ("encode-off-by-one", S02, "encode", "index = {word: i for i, word in enumerate(vocabulary)}",
      "index = {word: i + 1 for i, word in enumerate(vocabulary)}", VALUES, "one too large"),
     ("encode-unknown-dropped", S02, "encode", "row = [index.get(word, unk) for word in sentence]",
-     "row = [index[word] for word in sentence if word in index]", VALUES, "must become the index of \"<UNK>\""),
+     "row = [index[word] for word in sentence if word in index]",
+     LENGTHS | {"inputs left unchanged"}, "must become the index of \"<UNK>\""),
     ("encode-unk-assumed-zero", S02, "encode", "row = [index.get(word, unk) for word in sentence]",
      "row = [index.get(word, 0) for word in sentence]", VALUES, "is not always at index 0"),
     ("encode-eos-in-place", S02, "encode",
@@ -45,10 +47,10 @@ MISTAKES = [
     ("one-hot-int", S02, "one_hot", "x = np.zeros((n_x, m, T_x))", "x = np.zeros((n_x, m, T_x), dtype=int)",
      {"shapes and dtypes"}, "dtype int64, expected float64"),
     ("decode-past-eos", S02, "decode", "            if vocabulary[k] == EOS:\n                break\n", "",
-     VALUES, "a sentence ends at its first"),
+     LENGTHS, "a sentence ends at its first"),
     ("decode-keeps-eos", S02, "decode", "            if vocabulary[k] == EOS:\n                break\n            words.append(vocabulary[k])",
      "            words.append(vocabulary[k])\n            if vocabulary[k] == EOS:\n                break",
-     VALUES, "itself is kept"),
+     LENGTHS, "itself is kept"),
 ]
 
 

@@ -118,8 +118,14 @@ pad_batch = FunctionSpec(
 
 def padded_case(rng, size, fns):
     n_x, m, T = size["n_x"], size["m"], size["T_x"]
-    lengths = rng.integers(1, T + 1, size=m)
-    lengths[rng.integers(m)] = T
+    if "lengths" in size:
+        lengths = np.array(size["lengths"])
+    else:  # the longest fills the batch, and (when there are two) another is shorter: there is padding
+        lengths = rng.integers(1, T + 1, size=m)
+        order = rng.permutation(m)
+        lengths[order[0]] = T
+        if m > 1 and T > 1:
+            lengths[order[1]] = rng.integers(1, T)
     mask = _mask(lengths, T)
     x = normal(rng, n_x, m, T) * mask[None]
     return Case(size_label(size), {"x": x, "mask": mask})
@@ -135,7 +141,7 @@ unpad_batch = FunctionSpec(
     make_case=padded_case,
     points=POINTS,
     sizes=(dict(n_x=3, m=4, T_x=6), dict(n_x=2, m=6, T_x=5), dict(n_x=5, m=3, T_x=8)),
-    edge_sizes=(dict(n_x=1, m=1, T_x=1), dict(n_x=2, m=3, T_x=1), dict(n_x=1, m=2, T_x=4)),
+    edge_sizes=(dict(n_x=1, m=1, T_x=1), dict(n_x=2, m=3, T_x=1), dict(n_x=1, m=2, T_x=4, lengths=(4, 2))),
     mistakes=(
         Mistake("the padding is still there: sequence i has mask[i].sum() steps, x[:, i, :T_i].",
                 outputs=_unpadded_full),

@@ -29,25 +29,31 @@ def _arrays_differ(out, ref) -> bool:
 
 # ----------------------------------------------------------------------------------- named_entity_labels
 
+def _other_surname(rng, surname=None):
+    others = [s for s in nb02.SURNAMES if s != surname]
+    return others[rng.integers(len(others))]
+
+
 def labels_case(rng, size, fns):
-    (words,), _, (names,) = nb02.ner_sentences(rng, 1, full_share=0.7)
-    if size.get("one_word"):
-        name = nb02.GIVEN_NAMES[rng.integers(len(nb02.GIVEN_NAMES))]
-        words, names = [name], [name]
-    entities = []
-    for name in names:
-        parts = name.split()
-        if rng.random() < 0.6:
-            entities.append(name)
-        elif len(parts) == 2:  # the given name with another surname: "Mary" here is not "Mary Jones"
-            others = [s for s in nb02.SURNAMES if s != parts[1]]
-            entities.append(f"{parts[0]} {others[rng.integers(len(others))]}")
-        else:
-            entities.append(f"{parts[0]} {nb02.SURNAMES[rng.integers(len(nb02.SURNAMES))]}")
+    """A sentence whose first name is written in full and is in the list, and whose second name is not in it,
+    though a name with the same given name is (a decoy): so that each recognisable mistake shows."""
+    given = nb02.GIVEN_NAMES[rng.integers(len(nb02.GIVEN_NAMES))]
+    if size.get("one_word"):  # a one-word sentence: its name, or a decoy with the same given name
+        words = [given]
+        entities = [given] if size["one_word"] == "exact" else [f"{given} {_other_surname(rng)}"]
+        return Case(f"T_x=1, {len(entities)} name", {"words": words, "entities": entities})
+    if size.get("two_words"):
+        surname = _other_surname(rng)
+        return Case("T_x=2, 1 name", {"words": [given, surname], "entities": [f"{given} {surname}"]})
+    while True:
+        (words,), _, (names,) = nb02.ner_sentences(rng, 1, full_share=0.7)
+        if len(names) >= 2 and len(names[0].split()) == 2:
+            break
+    second = names[1].split()
+    entities = [names[0], f"{second[0]} {_other_surname(rng, second[-1] if len(second) == 2 else None)}"]
     for _ in range(size.get("extra", 1)):  # names that are not in the sentence
-        entities.append(f"{nb02.GIVEN_NAMES[rng.integers(len(nb02.GIVEN_NAMES))]} "
-                        f"{nb02.SURNAMES[rng.integers(len(nb02.SURNAMES))]}")
-    entities = [entities[i] for i in rng.permutation(len(entities))][: size.get("n", len(entities))]
+        entities.append(f"{nb02.GIVEN_NAMES[rng.integers(len(nb02.GIVEN_NAMES))]} {_other_surname(rng)}")
+    entities = [entities[i] for i in rng.permutation(len(entities))]
     return Case(f"T_x={len(words)}, {len(entities)} names", {"words": words, "entities": entities})
 
 
@@ -71,7 +77,7 @@ named_entity_labels = FunctionSpec(
     make_case=labels_case,
     points=POINTS,
     sizes=(dict(extra=1), dict(extra=2), dict(extra=0), dict(extra=1)),
-    edge_sizes=(dict(one_word=1, extra=0), dict(extra=0, n=1), dict(one_word=1, extra=1)),
+    edge_sizes=(dict(one_word="exact"), dict(one_word="decoy"), dict(two_words=1)),
     mistakes=(
         Mistake("a word is labelled 1 because it occurs in some name, but a name counts only where all its words "
                 "stand together in that order (\"Mary\" in \"Mary Jones\" is not the name \"Mary Smith\").",
@@ -146,8 +152,10 @@ def _vocabulary_for(rng, sentences, n_known, shuffle):
     words = sorted({w for s in sentences for w in s})
     known = [words[i] for i in sorted(rng.permutation(len(words))[:n_known])]
     vocab = [UNK, EOS] + known + ["zyzzyva"]  # a word that no sentence has
-    if shuffle:
+    if shuffle:  # "<UNK>" anywhere but at index 0, so that assuming index 0 shows
         vocab = [vocab[i] for i in rng.permutation(len(vocab))]
+        if vocab[0] == UNK:
+            vocab[0], vocab[-1] = vocab[-1], vocab[0]
     return vocab
 
 
@@ -158,7 +166,9 @@ def encode_case(rng, size, fns):
     else:
         sentences = nb02.zipf_corpus(rng, m, lengths=(T, T), lexicon_size=600)
     n_words = len({w for s in sentences for w in s})
-    vocab = _vocabulary_for(rng, sentences, max(1, int(n_words * size.get("known", 0.7))), size.get("shuffle", True))
+    # fewer known words than words, so that every case has an unknown one
+    vocab = _vocabulary_for(rng, sentences, min(n_words - 1, int(n_words * size.get("known", 0.7))),
+                            size.get("shuffle", True))
     return Case(size_label(size), {"sentences": sentences, "vocabulary": vocab, "add_eos": size["add_eos"]})
 
 
@@ -203,7 +213,8 @@ encode = FunctionSpec(
 
 def one_hot_case(rng, size, fns):
     m, T, n = size["m"], size["T_x"], size["n_x"]
-    return Case(size_label(size), {"indices": rng.integers(0, n, size=(m, T)), "n_x": n})
+    indices = np.array(size["indices"]) if "indices" in size else rng.integers(0, n, size=(m, T))
+    return Case(size_label({k: v for k, v in size.items() if k != "indices"}), {"indices": indices, "n_x": n})
 
 
 def _examples_first(case, fns):
@@ -216,7 +227,7 @@ one_hot = FunctionSpec(
     make_case=one_hot_case,
     points=POINTS,
     sizes=(dict(n_x=6, m=4, T_x=5), dict(n_x=10, m=3, T_x=7), dict(n_x=4, m=5, T_x=4)),
-    edge_sizes=(dict(n_x=5, m=1, T_x=1), dict(n_x=1, m=3, T_x=2), dict(n_x=3, m=2, T_x=1)),
+    edge_sizes=(dict(n_x=5, m=1, T_x=1), dict(n_x=1, m=3, T_x=2), dict(n_x=3, m=2, T_x=1, indices=((0,), (0,)))),
     mistakes=(
         Mistake("the axes are in the order (m, n_x, T_x): the course's layout is (n_x, m, T_x), one column "
                 "x[:, i, t] per example and time step.",

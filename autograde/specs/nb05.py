@@ -146,7 +146,10 @@ def tagger_case(rng, size, fns):
     case = sequence_case(rng, size, fns)
     m, T_x = size["m"], size["T_x"]
     lengths = rng.integers(1, T_x + 1, size=m)
-    lengths[rng.integers(m)] = T_x  # the longest sentence fills the batch
+    order = rng.permutation(m)
+    lengths[order[0]] = T_x  # the longest sentence fills the batch
+    if m > 1 and T_x > 1:
+        lengths[order[1]] = rng.integers(1, T_x)  # and another is padded
     mask = (np.arange(T_x)[None, :] < lengths[:, None]).astype(np.float64)
     x = case.args["x"] * mask[None]  # padding is zeros
     args = {"x": x, "y": _one_hot(rng, size["n_y"], m, T_x), "mask": mask, "a0": case.args["a0"],
