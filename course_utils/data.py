@@ -32,8 +32,9 @@ def rnn_parameters(rng: np.random.Generator, n_a: int, n_x: int, n_y: int, scale
     }
 
 
-def one_hot(indices: np.ndarray, n: int) -> np.ndarray:
-    """One-hot columns: indices of shape (m, T) become an array of shape (n, m, T)."""
+def _one_hot(indices: np.ndarray, n: int) -> np.ndarray:
+    """One-hot columns for the data below: indices of shape (m, T) become an array of shape (n, m, T).
+    Private: notebook 02 grades one-hot encoding, so no public function of course_utils does it."""
     indices = np.asarray(indices)
     if indices.size and (indices.min() < 0 or indices.max() >= n):
         raise ValueError(f"indices must lie in [0, {n}); got values from {indices.min()} to {indices.max()}")
@@ -55,4 +56,4 @@ def delayed_echo(rng: np.random.Generator, m: int, T_x: int, n_symbols: int = 4,
     symbols = rng.integers(0, n_symbols, size=(m, T_x))
     targets = np.zeros_like(symbols)
     targets[:, delay:] = symbols[:, : T_x - delay]
-    return one_hot(symbols, n_symbols), one_hot(targets, n_symbols)
+    return _one_hot(symbols, n_symbols), _one_hot(targets, n_symbols)
