@@ -13,7 +13,7 @@ import numpy as np
 from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, rnn_parameters
-from course_utils.gradcheck import centred_differences
+from autograde.numeric import centred_differences
 
 STEM = "05_types_of_rnns"
 FORWARD_STEM, BACKWARD_STEM = "03_recurrent_neural_network", "04_backpropagation_through_time"
