@@ -106,6 +106,8 @@ def walk(out: Any, ref: Any, path: str, structure: list[str], leaves: list[tuple
             return
         if len(out) != len(ref):
             structure.append(f"{name} has {len(out)} items, expected {len(ref)}")
+        if len(out) > len(ref):  # items the reference does not have are a wrong value too (words after <EOS>)
+            leaves.append((f"the number of items of {name}", np.asarray(len(out)), np.asarray(len(ref))))
         for i, r in enumerate(ref):
             if i < len(out):
                 walk(out[i], r, _join(path, f"[{i}]"), structure, leaves)

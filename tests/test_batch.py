@@ -11,7 +11,9 @@ import pytest
 
 from autograde import batch, exports, feedback
 from autograde.grade import Grader, Options, expand, plan
-from conftest import ROOT, STEMS, edited_solution, replaced_function, write_submission
+from conftest import ROOT, edited_solution, replaced_function, write_submission
+
+S03 = "03_recurrent_neural_network"
 
 SAMPLE = ROOT / "examples" / "sample_submission"
 
@@ -21,8 +23,8 @@ def klass(tmp_path_factory):
     """An nbgrader-style course folder with three students."""
     course = tmp_path_factory.mktemp("course")
     shutil.copytree(SAMPLE, course / "submitted" / "alice")
-    write_submission(course / "submitted" / "bob", STEMS[0],
-                     edited_solution(STEMS[0], "softmax", "np.sum(e, axis=0, keepdims=True)",
+    write_submission(course / "submitted" / "bob", S03,
+                     edited_solution(S03, "softmax", "np.sum(e, axis=0, keepdims=True)",
                                      "np.sum(e, axis=1, keepdims=True)"))
     shutil.copytree(ROOT / "assignments", course / "submitted" / "carol")
     return course
@@ -87,7 +89,7 @@ def test_out_folder_resumes_and_force_regrades(klass, tmp_path):
     assert graded == ["alice", "bob", "carol"]
 
     # a changed notebook is regraded, the others are not
-    changed = klass / "submitted" / "bob" / STEMS[0] / f"{STEMS[0]}.ipynb"
+    changed = klass / "submitted" / "bob" / S03 / f"{S03}.ipynb"
     original_text = changed.read_text()
     try:
         changed.write_text(original_text.replace("np.sum(e, axis=1, keepdims=True)", "np.sum(e, axis=0, keepdims=True)"))
@@ -100,8 +102,8 @@ def test_out_folder_resumes_and_force_regrades(klass, tmp_path):
 
 
 def test_feedback_page_and_gradescope_export(tmp_path, grader):
-    evil = replaced_function(STEMS[0], "softmax", "def softmax(z):\n    raise ValueError('<script>alert(1)</script>')\n")
-    (result,) = grader.grade([write_submission(tmp_path, STEMS[0], evil)])
+    evil = replaced_function(S03, "softmax", "def softmax(z):\n    raise ValueError('<script>alert(1)</script>')\n")
+    (result,) = grader.grade([write_submission(tmp_path, S03, evil)])
     html = feedback.page(result)
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert html.count('class="fn ') == len(result.notebooks[0].functions)

@@ -16,7 +16,7 @@ import pytest
 from autograde import batch, cluster
 from autograde.grade import Grader, Options, count_functions, expand, expect, plan
 from autograde.specs import all_specs
-from conftest import ROOT, STEMS, edited_solution, replaced_function, write_submission
+from conftest import ROOT, S03, S04, edited_solution, replaced_function, write_submission
 from test_batch import run_interrupted
 
 SAMPLE = ROOT / "examples" / "sample_submission"
@@ -45,14 +45,14 @@ def client(address):
 def klass(tmp_path_factory):
     """A class of eight: the sample, honest, empty (not implemented), and a mistake, twice over."""
     course = tmp_path_factory.mktemp("class")
-    wrong = edited_solution(STEMS[0], "softmax", "np.sum(e, axis=0, keepdims=True)", "np.sum(e, axis=1, keepdims=True)")
+    wrong = edited_solution(S03, "softmax", "np.sum(e, axis=0, keepdims=True)", "np.sum(e, axis=1, keepdims=True)")
     for k in range(2):
         shutil.copytree(SAMPLE, course / "submitted" / f"s{k}a")
-        for stem in STEMS:
+        for stem in (S03, S04):  # the notebooks of the sample, so that the class stays quick to grade
             write_submission(course / "submitted" / f"s{k}b", stem, json.loads(
                 (ROOT / "solutions" / stem / f"{stem}.ipynb").read_text()))
-        shutil.copytree(ROOT / "assignments", course / "submitted" / f"s{k}c")
-        write_submission(course / "submitted" / f"s{k}d", STEMS[0], wrong)
+            shutil.copytree(ROOT / "assignments" / stem, course / "submitted" / f"s{k}c" / stem)
+        write_submission(course / "submitted" / f"s{k}d", S03, wrong)
     return course
 
 
@@ -135,10 +135,10 @@ def test_an_interrupted_cluster_run_resumes(klass, client, local_doc, tmp_path):
 
 def test_a_notebook_that_kills_its_workers_is_charged_to_itself(client, tmp_path):
     """A batch whose task keeps killing workers is split; only the culprit scores 0, with the reason."""
-    killer = replaced_function(STEMS[0], "softmax", "def softmax(z):\n    return z  # KILL-THE-WORKER\n")
-    paths = [write_submission(tmp_path / "ok", STEMS[0], json.loads(
-        (ROOT / "solutions" / STEMS[0] / f"{STEMS[0]}.ipynb").read_text())),
-        write_submission(tmp_path / "killer", STEMS[0], killer)]
+    killer = replaced_function(S03, "softmax", "def softmax(z):\n    return z  # KILL-THE-WORKER\n")
+    paths = [write_submission(tmp_path / "ok", S03, json.loads(
+        (ROOT / "solutions" / S03 / f"{S03}.ipynb").read_text())),
+        write_submission(tmp_path / "killer", S03, killer)]
     grader = cluster.ClusterGrader(Options(), client, batch_size=2)
     grader.task = kill_on_marker
     ok, bad = grader.grade(paths)

@@ -17,6 +17,9 @@ import pytest
 from autograde import specs
 from conftest import ROOT, STEMS, function_result, load, solution_path, write_submission
 
+S03 = "03_recurrent_neural_network"
+S04 = "04_backpropagation_through_time"
+
 
 def test_solutions_score_full_marks(grader):
     (result,) = grader.grade([ROOT / "solutions"])
@@ -76,7 +79,7 @@ def test_missing_path_is_reported_not_raised(grader, tmp_path):
 
 
 def test_renamed_function_and_syntax_error(grader, tmp_path):
-    nb = load(solution_path(STEMS[0]))
+    nb = load(solution_path(S03))
     for cell in nb["cells"]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -91,7 +94,7 @@ def test_renamed_function_and_syntax_error(grader, tmp_path):
                 compile(cell["source"], "cell", "exec")
             except SyntaxError as exc:
                 python_says = exc.msg
-    (result,) = grader.grade([write_submission(tmp_path, STEMS[0], nb)])
+    (result,) = grader.grade([write_submission(tmp_path, S03, nb)])
     renamed = function_result(result, "rnn_forward")
     assert renamed.score == 0 and "no function named rnn_forward" in renamed.checks[0].message
     broken = function_result(result, "compact_parameters")
@@ -110,41 +113,40 @@ def test_renamed_function_and_syntax_error(grader, tmp_path):
 def test_notebook_saved_under_another_name_is_recognised_by_its_cells(grader, tmp_path):
     """Jupyter's "-Copy1" and a student's own name: graded as the notebook whose cells they hold, and said so;
     where the notebook is there under its own name too, that one is graded."""
-    source = ROOT / "examples" / "sample_submission" / STEMS[0] / f"{STEMS[0]}.ipynb"
-    for name in (f"{STEMS[0]}-Copy1.ipynb", "my_rnn.ipynb"):
+    source = ROOT / "examples" / "sample_submission" / S03 / f"{S03}.ipynb"
+    for name in (f"{S03}-Copy1.ipynb", "my_rnn.ipynb"):
         (tmp_path / name).write_bytes(source.read_bytes())
         (result,) = grader.grade([tmp_path / name])
         (nb,) = result.notebooks
-        assert nb.notebook == STEMS[0] and nb.score > 0 and result.error is None
-        assert nb.notes[0] == f"{name} was graded as {STEMS[0]}.ipynb (recognised by its cells, not its name)"
+        assert nb.notebook == S03 and nb.score > 0 and result.error is None
+        assert nb.notes[0] == f"{name} was graded as {S03}.ipynb (recognised by its cells, not its name)"
     folder = tmp_path / "student"
     folder.mkdir()
     (folder / "my_rnn.ipynb").write_bytes(source.read_bytes())
     (folder / "scratch.ipynb").write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}')
     (result,) = grader.grade([folder])
-    assert [(nb.notebook, Path(nb.path).name) for nb in result.notebooks] == [(STEMS[0], "my_rnn.ipynb")]
-    write_submission(folder, STEMS[0], load(solution_path(STEMS[0])))
+    assert [(nb.notebook, Path(nb.path).name) for nb in result.notebooks] == [(S03, "my_rnn.ipynb")]
+    write_submission(folder, S03, load(solution_path(S03)))
     (result,) = grader.grade([folder])
-    assert [(nb.notebook, Path(nb.path).name) for nb in result.notebooks] == [(STEMS[0], f"{STEMS[0]}.ipynb")]
+    assert [(nb.notebook, Path(nb.path).name) for nb in result.notebooks] == [(S03, f"{S03}.ipynb")]
     assert result.score == result.max_score and not result.notebooks[0].notes
 
 
 def test_a_missing_notebook_scores_zero(grader, tmp_path):
     """In a batch, every submission answers for every notebook found in any of them."""
     only_04 = tmp_path / "only04"
-    shutil.copytree(ROOT / "examples" / "sample_submission" / STEMS[1], only_04 / STEMS[1])
+    shutil.copytree(ROOT / "examples" / "sample_submission" / S04, only_04 / S04)
     both = ROOT / "examples" / "sample_submission"
     first, second = grader.grade([only_04, both])
-    found = [stem for stem in STEMS if (both / stem).is_dir()]  # the notebooks the sample submission has
-    assert [nb.notebook for nb in first.notebooks] == found
+    assert [nb.notebook for nb in first.notebooks] == [S03, S04]  # the notebooks the batch holds
     missing = first.notebooks[0]
-    assert missing.score == 0 and missing.max_score == specs.get(STEMS[0]).max_score
+    assert missing.score == 0 and missing.max_score == specs.get(S03).max_score
     assert missing.error.startswith("missing notebook")
     assert all("missing notebook" in c.message for f in missing.functions for c in f.checks)
     assert first.max_score == second.max_score
     # named notebooks: only those are graded, and each is expected
-    (result,) = grader.grade([only_04], notebooks=[STEMS[0]])
-    assert [nb.notebook for nb in result.notebooks] == [STEMS[0]] and result.score == 0
+    (result,) = grader.grade([only_04], notebooks=[S03])
+    assert [nb.notebook for nb in result.notebooks] == [S03] and result.score == 0
 
 
 def test_same_score_every_run(grader, tmp_path):
@@ -184,20 +186,20 @@ def test_cli_json_is_one_document_with_the_fixed_schema(tmp_path):
 
 def test_cli_missing_notebook_in_every_output(tmp_path):
     only_04 = tmp_path / "only04"
-    shutil.copytree(ROOT / "examples" / "sample_submission" / STEMS[1], only_04 / STEMS[1])
+    shutil.copytree(ROOT / "examples" / "sample_submission" / S04, only_04 / S04)
     out = tmp_path / "out"
     proc = _cli("grade", "--quiet", str(only_04), str(ROOT / "examples" / "sample_submission"), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "missing notebook" in proc.stdout
     rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
-    assert rows[0][STEMS[0]] == "0" and rows[0]["max_score"] == rows[1]["max_score"]
+    assert rows[0][S03] == "0" and rows[0]["max_score"] == rows[1]["max_score"]
     (folder,) = [d for d in (out / "submissions").iterdir() if d.name.startswith("only04")]
     for name in ("feedback.html", "results.json", "result.json"):
         assert "missing notebook" in (folder / name).read_text(), name
     assert "missing notebook" in (out / "report.json").read_text()
     proc = _cli("grade", "--json", "--notebooks", "3,04", str(only_04))
     doc = json.loads(proc.stdout)
-    assert [nb["notebook"] for nb in doc["submissions"][0]["notebooks"]] == list(STEMS[:2])  # 03 and 04, as named
+    assert [nb["notebook"] for nb in doc["submissions"][0]["notebooks"]] == [S03, S04]
     assert _cli("grade", "--notebooks", "99", str(only_04)).returncode == 2
 
 
@@ -214,7 +216,7 @@ def test_cli_a_mistyped_path_is_a_usage_error(tmp_path):
 def test_cli_out_files_follow_the_umask(tmp_path, umask, mode):
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "autograde", "grade", "--quiet", "--out", str(out),
-                           str(ROOT / "examples" / "sample_submission" / STEMS[0])], capture_output=True, text=True,
+                           str(ROOT / "examples" / "sample_submission" / S03)], capture_output=True, text=True,
                           cwd=ROOT, timeout=300, preexec_fn=lambda: os.umask(umask))
     assert proc.returncode == 0, proc.stderr
     files = [p for p in out.rglob("*") if p.is_file()]
@@ -242,8 +244,8 @@ def test_cli_table_and_usage_errors():
 def test_old_notebook_format_is_converted(grader, tmp_path):
     import nbformat
 
-    nb = nbformat.read(str(solution_path(STEMS[0])), as_version=4)
-    path = tmp_path / f"{STEMS[0]}.ipynb"
+    nb = nbformat.read(str(solution_path(S03)), as_version=4)
+    path = tmp_path / f"{S03}.ipynb"
     nbformat.write(nbformat.convert(nb, 3), str(path), version=3)
     assert '"worksheets"' in path.read_text()
     (result,) = grader.grade([path])
@@ -267,21 +269,21 @@ def test_self_check_charges_a_wrong_dependency_to_it_as_the_grader_does(grader, 
     for stem in STEMS:
         shutil.copytree(ROOT / "assignments" / stem, course / stem)
         nb = completed_notebook(stem)
-        if stem == STEMS[1]:
+        if stem == S04:
             cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "rnn_cell_backward")
             cell["source"] += _doubled("rnn_cell_backward", "da_next, cache")
         (course / stem / f"{stem}.ipynb").write_text(json.dumps(nb))
     (graded,) = grader.grade([course])
     grader_scores = {f.name: f.score for nb in graded.notebooks for f in nb.functions}
-    assert grader_scores["rnn_cell_backward"] < specs.get(STEMS[1]).function("rnn_cell_backward").max_score
+    assert grader_scores["rnn_cell_backward"] < specs.get(S04).function("rnn_cell_backward").max_score
 
     monkeypatch.setenv("AUTOGRADE_ROOT", str(tmp_path / "empty"))  # only the class's files exist
-    monkeypatch.chdir(course / STEMS[1])
-    namespace, errors = load_namespace(course / STEMS[1] / f"{STEMS[1]}.ipynb")
+    monkeypatch.chdir(course / S04)
+    namespace, errors = load_namespace(course / S04 / f"{S04}.ipynb")
     assert not errors, errors
-    check = SelfCheck(STEMS[1])
+    check = SelfCheck(S04)
     capsys.readouterr()
-    for fspec in specs.get(STEMS[1]).functions:
+    for fspec in specs.get(S04).functions:
         assert check(namespace[fspec.name]) == grader_scores[fspec.name], fspec.name
         text = capsys.readouterr().out
         if fspec.name in ("rnn_backward", "rnn_loss_and_gradients"):

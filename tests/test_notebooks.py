@@ -16,6 +16,8 @@ from autograde import specs
 from autograde.build import completed_notebook
 from conftest import ROOT, STEMS, solution_path
 
+S03 = "03_recurrent_neural_network"
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
@@ -87,7 +89,7 @@ def test_self_checks_work_without_solutions_and_match_the_grader(tmp_path, monke
                 assert len(results) == 1, text
                 seen[name] = (float(results[0]), text)
     assert set(seen) == set(grader_scores)
-    assert seen["rnn_cell_forward"][0] < specs.get(STEMS[0]).function("rnn_cell_forward").max_score
+    assert seen["rnn_cell_forward"][0] < specs.get(S03).function("rnn_cell_forward").max_score
     assert "is tanh applied?" in seen["rnn_cell_forward"][1]
     assert "instead of overwriting" in seen["rnn_backward"][1]
     # rnn_forward relies on the student's (wrong) rnn_cell_forward: the self-check says so, and that it gave

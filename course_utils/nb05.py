@@ -1,0 +1,154 @@
+"""Notebook 05's figures and small tasks: the five RNN shapes of the lecture, unrolled, and data for one task
+per shape.
+
+The diagrams use the drawing primitives of :mod:`course_utils.plots` (boxes, arrows, the ⟨t⟩ notation), so
+that they look like the unrolled network of notebooks 03 and 04. Data comes from seeded code; nothing here
+computes a graded answer (no forward or backward pass, no one-hot encoding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils import plots
+
+KINDS = {
+    "one-to-one": "一对一",
+    "one-to-many": "一对多",
+    "many-to-one": "多对一",
+    "many-to-many (T_x = T_y)": "多对多（等长）",
+    "many-to-many (T_x ≠ T_y)": "多对多（不等长）",
+}
+EXAMPLES = {
+    "one-to-one": "a standard network",
+    "one-to-many": "music generation",
+    "many-to-one": "sentiment classification",
+    "many-to-many (T_x = T_y)": "named-entity recognition",
+    "many-to-many (T_x ≠ T_y)": "machine translation",
+}
+
+_W, _H = 0.9, 0.62  # cell box
+_IO_W, _IO_H = 0.72, 0.46
+
+
+def _layout(kind: str) -> tuple[list[bool], list[bool], list[bool], int]:
+    """Per step: has an input, has an output, output fed back as the next input; and the encoder's length."""
+    if kind == "one-to-one":
+        return [True], [True], [False], 0
+    if kind == "one-to-many":
+        return [True, False, False, False], [True] * 4, [True, True, True, False], 0
+    if kind == "many-to-one":
+        return [True] * 4, [False, False, False, True], [False] * 4, 0
+    if kind == "many-to-many (T_x = T_y)":
+        return [True] * 4, [True] * 4, [False] * 4, 0
+    if kind == "many-to-many (T_x ≠ T_y)":
+        return [True] * 3 + [False] * 3, [False] * 3 + [True] * 3, [False] * 6, 3
+    raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+
+
+def draw_rnn_type(kind: str, ax=None, fontsize: float = 11.0):
+    """One of the lecture's five RNN shapes, unrolled from left to right.
+
+    Parameters
+    ----------
+    kind : str, one of :data:`KINDS`
+    ax : matplotlib Axes, optional
+    fontsize : float, size of the labels in the boxes
+
+    Returns
+    -------
+    the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    has_x, has_y, feedback, n_enc = _layout(kind)
+    T = len(has_x)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.2 * T + 1.4, 2.9))
+    xs = [1.5 * (t + 1) for t in range(T)]
+    y_in, y_cell, y_out = -1.15, 0.0, 1.15
+    a0 = xs[0] - 1.35
+    plots._box(ax, (a0, y_cell), 0.62, 0.42, plots._sup("a", 0), fc=plots._A0_FC, ec=plots._A0_EC,
+               fontsize=fontsize - 1)
+    t_x = t_y = 0
+    for t, xc in enumerate(xs):
+        enc = t < n_enc
+        fc, ec = ("#eadcf7", "#5b2c83") if (n_enc and enc) else (plots._CELL_FC, plots._CELL_EC)
+        plots._box(ax, (xc, y_cell), _W, _H, plots._sup("a", t + 1), fc=fc, ec=ec, fontsize=fontsize)
+        left = (a0 + 0.31) if t == 0 else xs[t - 1] + _W / 2
+        plots._arrow(ax, (left, y_cell), (xc - _W / 2, y_cell), head=10)
+        if has_x[t] or (t > 0 and feedback[t - 1]):
+            t_x += 1
+            label = plots._sup("x", t_x) if has_x[t] else plots._sup(r"\hat{y}", t_y)
+            plots._box(ax, (xc, y_in), _IO_W, _IO_H, label, fc=plots._IN_FC, ec=plots._IN_EC,
+                       fontsize=fontsize - 1, rounding=0.06)
+            plots._arrow(ax, (xc, y_in + _IO_H / 2), (xc, y_cell - _H / 2), head=10)
+        if has_y[t]:
+            t_y += 1
+            plots._box(ax, (xc, y_out), _IO_W, _IO_H, plots._sup(r"\hat{y}", t_y), fc=plots._OUT_FC,
+                       ec=plots._OUT_EC, fontsize=fontsize - 1, rounding=0.06)
+            plots._arrow(ax, (xc, y_cell + _H / 2), (xc, y_out - _IO_H / 2), head=10)
+        if feedback[t]:  # the output becomes the next step's input
+            plots._arrow(ax, (xc + _IO_W / 2, y_out - 0.1), (xs[t + 1] - _IO_W / 2, y_in + 0.1),
+                         color=plots._BWD_COLOR, dashed=True, head=9, lw=1.2)
+    if n_enc:
+        ax.text((xs[0] + xs[n_enc - 1]) / 2, y_in - 0.5, "encoder", ha="center", fontsize=fontsize - 1,
+                color="#5b2c83")
+        ax.text((xs[n_enc] + xs[-1]) / 2, y_in - 0.5, "decoder", ha="center", fontsize=fontsize - 1,
+                color=plots._CELL_EC)
+    title = f"{kind}\n({EXAMPLES[kind]})"
+    ax.set_title(title, fontsize=fontsize)
+    ax.set_xlim(a0 - 0.45, xs[-1] + 0.75)
+    ax.set_ylim(y_in - 0.7, y_out + 0.45)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def draw_rnn_types():
+    """All five shapes, at one scale: one-to-one and one-to-many, many-to-one and many-to-many (T_x = T_y),
+    then the encoder–decoder; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(11, 7.2))
+    rows = fig.add_gridspec(3, 1, hspace=0.25)
+    widths = [(1, 4), (4, 4), (6,)]
+    kinds = iter(KINDS)
+    for r, steps in enumerate(widths):
+        cols = rows[r].subgridspec(1, len(steps) + (len(steps) == 1), width_ratios=[1.5 * s + 2.2 for s in steps]
+                                   + ([4.0] if len(steps) == 1 else []), wspace=0.05)
+        for c in range(len(steps)):
+            draw_rnn_type(next(kinds), ax=fig.add_subplot(cols[0, c]), fontsize=10)
+    return fig
+
+
+# --------------------------------------------------------------------------------------- one task per shape
+
+def majority_task(rng: np.random.Generator, m: int, T_x: int = 9):
+    """Sequences of bits, labelled by the bit that occurs more often (T_x odd, so there is no tie).
+
+    Returns
+    -------
+    bits : int64 array (m, T_x), each 0 or 1
+    labels : int64 array (m,), the majority bit of each row
+    """
+    if T_x % 2 == 0:
+        raise ValueError(f"T_x must be odd so that every sequence has a majority; got {T_x}")
+    bits = rng.integers(0, 2, size=(m, T_x))
+    return bits, (2 * bits.sum(axis=1) > T_x).astype(np.int64)
+
+
+def reversal_task(rng: np.random.Generator, m: int, length: int = 3, n_symbols: int = 3):
+    """Short sequences of symbols and the same sequences reversed (the target of an encoder–decoder).
+
+    Returns
+    -------
+    source : int64 array (m, length)
+    target : int64 array (m, length), source[:, ::-1]
+    """
+    source = rng.integers(0, n_symbols, size=(m, length))
+    return source, source[:, ::-1].copy()
+
+
+MELODIES = ((0, 2, 4, 2, 0, 2, 4, 4), (1, 1, 3, 3, 5, 5, 3, 1), (5, 4, 3, 2, 1, 0, 1, 2))
+NOTE_NAMES = ("C", "D", "E", "F", "G", "A")
