@@ -120,6 +120,22 @@ _IN_FC, _IN_EC = "#f2f2f2", "#555555"
 _OUT_FC, _OUT_EC = "#fdebd3", "#b35900"
 
 
+def diagram_axes(ax: Axes | None, limits: tuple[float, float, float, float], height: float,
+                 title: str | None) -> Axes:
+    """Axes for a diagram drawn in data units (a new figure at most ``height`` inches high if ``ax`` is None),
+    with equal aspect and no frame; room below for a legend."""
+    x_min, x_max, y_min, y_max = limits
+    if ax is None:
+        scale = min(0.75, height / (y_max - y_min))
+        fig, ax = plt.subplots(figsize=((x_max - x_min) * scale, (y_max - y_min) * scale + 0.8))
+        fig.subplots_adjust(left=0.01, right=0.99, top=0.9 if title else 0.99, bottom=0.12)
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    return ax
+
+
 def draw_bidirectional_rnn(T: int = 4, *, labels: Sequence[str] | None = None, show_outputs: bool = True,
                            title: str | None = None, ax: Axes | None = None) -> Axes:
     r"""Draw a bidirectional RNN unrolled over ``T`` time steps (the arguments were checked by the caller).
@@ -141,14 +157,7 @@ def draw_bidirectional_rnn(T: int = 4, *, labels: Sequence[str] | None = None, s
     x_min, x_max = xs[0] - 2.05, xs[-1] + 2.05
     y_min = y_in - 0.75 if labels is not None else y_in - 0.4
     y_max = (y_out + 0.4) if show_outputs else y_b + 0.5
-    if ax is None:
-        scale = min(0.72, 4.2 / (y_max - y_min))
-        fig, ax = plt.subplots(figsize=((x_max - x_min) * scale, (y_max - y_min) * scale + 0.8))
-        fig.subplots_adjust(left=0.01, right=0.99, top=0.9 if title else 0.99, bottom=0.12)
-    ax.set_xlim(x_min, x_max)
-    ax.set_ylim(y_min, y_max)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_axis_off()
+    ax = diagram_axes(ax, (x_min, x_max, y_min, y_max), height=4.2, title=title)
 
     def sup(symbol: str, t: int | str) -> str:
         return rf"${symbol}^{{\langle {t} \rangle}}$"
