@@ -2,9 +2,9 @@
 
 The task ("striped ruler"): at every time step a reading u⟨t⟩ in [0, 1] arrives; the target is whether the
 mean of the last two readings, (u⟨t-1⟩ + u⟨t⟩) / 2, lies in an even or an odd one of ``bands`` equal stripes
-of [0, 1] (u⟨0⟩ = 0). The memory needed is one step; what is hard is the function of that mean, which
-flips ``bands - 1`` times. One layer of tanh units must place one unit per flip; a stack can fold the input
-again at each layer.
+of [0, 1] (u⟨0⟩ = 1/2; with an even number of bands both answers are then equally likely at every step).
+The memory needed is one step; what is hard is the function of that mean, which flips ``bands - 1`` times.
+One layer of tanh units must place one unit per flip; a stack can fold the input again at each layer.
 
 Everything is made by seeded code; nothing is downloaded.
 """
@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 
-def band_data(rng: np.random.Generator, m: int, T_x: int, bands: int = 6) -> tuple[np.ndarray, np.ndarray]:
+def band_data(rng: np.random.Generator, m: int, T_x: int, bands: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """A batch of the striped-ruler task.
 
     Parameters
@@ -34,13 +34,13 @@ def band_data(rng: np.random.Generator, m: int, T_x: int, bands: int = 6) -> tup
     x : np.ndarray, shape (1, m, T_x), float64
         The readings u⟨t⟩, uniform in [0, 1).
     y : np.ndarray, shape (2, m, T_x), float64
-        One-hot targets: class 1 when ⌊bands · (u⟨t-1⟩ + u⟨t⟩) / 2⌋ is odd, with u⟨0⟩ = 0.
+        One-hot targets: class 1 when ⌊bands · (u⟨t-1⟩ + u⟨t⟩) / 2⌋ is odd, with u⟨0⟩ = 1/2.
     """
     for name, value, low in (("m", m, 1), ("T_x", T_x, 1), ("bands", bands, 2)):
         if not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be a whole number ≥ {low}; got {value!r}")
     u = rng.uniform(0.0, 1.0, size=(m, T_x))
-    previous = np.concatenate([np.zeros((m, 1)), u[:, :-1]], axis=1)
+    previous = np.concatenate([np.full((m, 1), 0.5), u[:, :-1]], axis=1)
     odd = np.floor(bands * (u + previous) / 2).astype(np.int64) % 2
     return u[None], np.stack([odd == 0, odd == 1]).astype(np.float64)
 

@@ -30,9 +30,9 @@ def test_band_data_targets_follow_the_stripes():
     x, y = band_data(np.random.default_rng(0), 500, 6, bands=6)
     assert x.shape == (1, 500, 6) and y.shape == (2, 500, 6)
     assert np.all((x >= 0) & (x < 1)) and np.all(y.sum(axis=0) == 1)
-    mean = (x[0] + np.concatenate([np.zeros((500, 1)), x[0, :, :-1]], axis=1)) / 2
+    mean = (x[0] + np.concatenate([np.full((500, 1), 0.5), x[0, :, :-1]], axis=1)) / 2
     assert np.array_equal(y[1].astype(bool), np.floor(6 * mean).astype(int) % 2 == 1)
-    assert 0.4 < y[1].mean() < 0.6
+    assert 0.4 < y[1].mean() < 0.6 and 0.4 < y[1, :, 0].mean() < 0.6  # the first step too
     with pytest.raises(ValueError, match="bands"):
         band_data(np.random.default_rng(0), 3, 4, bands=1)
 
