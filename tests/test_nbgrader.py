@@ -45,7 +45,8 @@ def test_nbgrader_pipeline_matches_our_grader(tmp_path, grader):
     proc = subprocess.run([sys.executable, "-m", "autograde", "grade", str(course), "--gradebook",
                            str(course / "ours.db"), "--json"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0 and "gradebook:" not in proc.stderr, proc.stderr
-    for stem in STEMS:
+    submitted = sorted({p.parent.name for p in (course / "submitted").glob("*/*/*.ipynb")})  # 03 and 04
+    for stem in submitted:
         nbgrader(course, "autograde", stem, "--force")
 
     from nbgrader.api import Gradebook
@@ -59,7 +60,7 @@ def test_nbgrader_pipeline_matches_our_grader(tmp_path, grader):
         with Gradebook(f"sqlite:///{db}") as gb:
             for student in ("alice", "bob"):
                 found[student] = {}
-                for stem in STEMS:
+                for stem in submitted:
                     for nb in gb.find_submission(stem, student).notebooks:
                         for g in nb.grades:
                             found[student][(stem, g.name.removeprefix("check_"))] = g.score
