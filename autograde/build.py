@@ -10,14 +10,18 @@ For each notebook ``solutions/<stem>/<stem>.ipynb`` it writes
   reference's outputs, what each recognisable mistake would give, for the self-check cells; the same file
   goes beside the solution notebook, from where ``nbgrader generate_assignment`` copies it.
 
-Both are deterministic, so a build on a clean checkout changes no file; ``--check`` says which files a
-build would change, without writing.
+Both are deterministic, so a build on a clean checkout changes no file, on any machine: stored floats keep
+12 significant digits, and numbers that agree with the file already there to a tolerance far below the
+checks' keep their stored value (:mod:`autograde.stored`). ``--check`` says which files a build would
+change, without writing.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
+from typing import Any, Callable
 
 import nbformat
 from nbgrader.preprocessors import (
@@ -31,8 +35,9 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
-from autograde import paths, reference, specs, wire
-from autograde.spec import VISIBLE_SEED
+from autograde import paths, reference, specs, stored, wire
+from autograde.calls import run_cases
+from autograde.spec import VISIBLE_SEED, Case
 
 # nbgrader's GenerateAssignment order, without IncludeHeaderFooter, InstantiateTests and SaveCells
 # (no header, no autotests, no database): small steps, composed
@@ -73,23 +78,72 @@ def completed_notebook(stem: str) -> dict:
     return student
 
 
-def selfcheck_cases(stem: str) -> str:
-    """The stored visible cases of a notebook's graded functions, as JSON text."""
+def _recorder(name: str, fn: Callable, log: list) -> Callable:
+    """``fn``, noting each call (arguments in signature order, and what it returned) in ``log``."""
+    signature = inspect.signature(fn)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        given = wire.to_json(tuple(bound.arguments.values()))
+        out = fn(*args, **kwargs)
+        log.append({"name": name, "args": given, "outputs": wire.to_json(out)})
+        return out
+
+    return call
+
+
+def _visible(fspec, fns, stem: str) -> dict:
+    """A function's visible cases with everything the self-check judges them by (JSON-ready, rounded)."""
+    cases = []
+    for c in fspec.cases(VISIBLE_SEED, fns, stem):
+        # the stored inputs are what the self-check runs on, so everything else is computed from them
+        args, context = (wire.from_json(stored.rounded(wire.to_json(v))) for v in (c.args, c.context))
+        cases.append(Case(c.label, args, context, c.edge))
+    expected, calls = [], []
+    for case in cases:
+        # the reference's answer, noting the calls it makes to the functions it depends on: in a self-check
+        # the student's function gets the same answers to the same calls, as the grader gives it
+        log: list = []
+        fn = fns(fspec.name)
+        deps = {dep: _recorder(dep, fns(dep), log) for dep in fspec.depends}
+        (res,) = run_cases(fn, fn.__globals__, [case.args], deps)
+        if res["error"]:
+            raise reference.CourseError(f"the reference {fspec.name} failed on its own inputs: {res['error']}")
+        expected.append(wire.to_json(res["outputs"]))
+        calls.append(log)
+    numeric, error = reference.numeric_gradients(fspec, cases, fns)
+    if error:
+        raise reference.CourseError(error)
+    return stored.rounded({
+        "cases": [{"label": c.label, "edge": c.edge, "args": wire.to_json(c.args), "context": wire.to_json(c.context)}
+                  for c in cases],
+        "expected": expected,
+        "mistakes": [[wire.to_json(m.outputs(c, fns)) if m.outputs else None for m in fspec.mistakes]
+                     for c in cases],
+        # finite differences of the reference forward pass, as in the grader's gradient check
+        "numeric": [wire.to_json(n) for n in numeric] if numeric is not None else None,
+        "calls": calls,
+    })
+
+
+def selfcheck_cases(stem: str, previous: str | None = None) -> str:
+    """The stored visible cases of a notebook's graded functions, as JSON text.
+
+    Floats keep 12 significant digits; with ``previous`` (the file as it is), every number that agrees with
+    it to :data:`autograde.stored.RTOL` keeps its previous value, so that the text depends on no last bits.
+    """
     nb = specs.get(stem)
     fns = reference.functions(nb)
-    functions = {}
-    for fspec in nb.functions:
-        cases = fspec.cases(VISIBLE_SEED, fns, stem)
-        functions[fspec.name] = {
-            "cases": [{"label": c.label, "edge": c.edge, "args": wire.to_json(c.args),
-                       "context": wire.to_json(c.context)} for c in cases],
-            "expected": [wire.to_json(reference.reference_call(fns, fspec, c.args)) for c in cases],
-            "mistakes": [[wire.to_json(m.outputs(c, fns)) if m.outputs else None for m in fspec.mistakes]
-                         for c in cases],
-        }
+    functions = {fspec.name: _visible(fspec, fns, stem) for fspec in nb.functions}
     doc = {"about": f"Visible self-check cases of {stem}, written by `python -m autograde build` "
                     "from solutions/. Do not edit.",
            "stem": stem, "seed": VISIBLE_SEED, "functions": functions}
+    if previous is not None:
+        try:
+            doc = stored.settled(doc, json.loads(previous))
+        except ValueError:
+            pass
     return json.dumps(doc, indent=1) + "\n"
 
 
@@ -99,7 +153,8 @@ def outputs(stem: str) -> dict:
     The stored cases go into the source folder too, as nbgrader copies a source folder's other files into
     the release folder: `nbgrader generate_assignment` then gives the same assignments/ as this build.
     """
-    cases = selfcheck_cases(stem)
+    current = paths.expected_file(stem)
+    cases = selfcheck_cases(stem, current.read_text(encoding="utf-8") if current.is_file() else None)
     return {
         paths.assignment_notebook(stem): student_notebook(stem),
         paths.expected_file(stem): cases,

@@ -56,12 +56,37 @@ def _join(path: str, part: str) -> str:
     return part if not path else f"{path}{part}" if part.startswith("[") else f"{path}.{part}"
 
 
+@dataclass(frozen=True)
+class Missing:
+    """Stands in a leaf for an output the reference has and the student's answer lacks or cannot be used."""
+
+    text: str
+
+
+def _missing_leaves(ref: Any, path: str, text: str, leaves: list) -> None:
+    """Every leaf of ``ref`` below ``path`` is missing, for the reason ``text``."""
+    if isinstance(ref, (tuple, list)):
+        for i, r in enumerate(ref):
+            _missing_leaves(r, _join(path, f"[{i}]"), text, leaves)
+    elif isinstance(ref, dict):
+        for k, r in ref.items():
+            _missing_leaves(r, _join(path, f"['{k}']") if path else k, text, leaves)
+    else:
+        leaves.append((path or "the output", Missing(text), ref))
+
+
 def walk(out: Any, ref: Any, path: str, structure: list[str], leaves: list[tuple[str, Any, Any]]) -> None:
-    """Compare two nested values: structural problems into ``structure``, number pairs into ``leaves``."""
+    """Compare two nested values: structural problems into ``structure``, leaf pairs into ``leaves``.
+
+    Every leaf of ``ref`` gets one entry in ``leaves``: (name, the student's value, the reference's), numbers as
+    arrays; where the student's answer has nothing usable, the student's value is a :class:`Missing` saying why,
+    so that a value check can never pass for an output that is not there.
+    """
     name = path or "the output"
     if isinstance(ref, np.ndarray) or _is_number(ref):
         ref_arr = np.asarray(ref)
-        if isinstance(out, np.ndarray) or _is_number(out):
+        usable = isinstance(out, np.ndarray) and out.dtype.kind in "biuf" or _is_number(out)
+        if usable:
             out_arr = np.asarray(out)
             if isinstance(ref, np.ndarray) and not isinstance(out, np.ndarray):
                 structure.append(f"{name} is a number, expected an array of shape {ref.shape}")
@@ -71,27 +96,47 @@ def walk(out: Any, ref: Any, path: str, structure: list[str], leaves: list[tuple
                 structure.append(f"{name} has dtype {out.dtype}, expected {ref.dtype}")
             leaves.append((name, out_arr, ref_arr))
         else:
-            structure.append(f"{name} is {_kind(out)}, expected {_kind(ref)}")
+            text = f"{name} is {_kind(out)}, expected {_kind(ref)}"
+            structure.append(text)
+            leaves.append((name, Missing(text), ref_arr))
     elif isinstance(ref, (tuple, list)):
         if not isinstance(out, (tuple, list)):
-            structure.append(f"{name} is {_kind(out)}, expected a tuple of {len(ref)}")
+            text = f"{name} is {_kind(out)}, expected a {'tuple' if isinstance(ref, tuple) else 'list'} of {len(ref)}"
+            structure.append(text)
+            _missing_leaves(ref, path, text, leaves)
             return
         if len(out) != len(ref):
             structure.append(f"{name} has {len(out)} items, expected {len(ref)}")
-        for i, (o, r) in enumerate(zip(out, ref)):
-            walk(o, r, _join(path, f"[{i}]"), structure, leaves)
+        for i, r in enumerate(ref):
+            if i < len(out):
+                walk(out[i], r, _join(path, f"[{i}]"), structure, leaves)
+            else:
+                _missing_leaves(r, _join(path, f"[{i}]"), f"{_join(path, f'[{i}]')} is missing", leaves)
     elif isinstance(ref, dict):
         if not isinstance(out, dict):
-            structure.append(f"{name} is {_kind(out)}, expected a dict with keys {', '.join(ref)}")
+            keys = ", ".join(map(str, ref))
+            text = f"{name} is {_kind(out)}, expected a dict with keys {keys}" if keys else \
+                f"{name} is {_kind(out)}, expected a dict"
+            structure.append(text)
+            _missing_leaves(ref, path, text, leaves)
             return
         missing = [k for k in ref if k not in out]
         if missing:
-            structure.append(f"{name} has no key {', '.join(repr(k) for k in missing)}")
+            structure.append(f"{name} has no key {', '.join(repr(k) for k in missing)}" if path else
+                             f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing")
         for k in ref:
+            sub = _join(path, f"['{k}']") if path else k
             if k in out:
-                walk(out[k], ref[k], _join(path, f"['{k}']") if path else k, structure, leaves)
-    elif out != ref:
-        structure.append(f"{name} is {out!r}, expected {ref!r}")
+                walk(out[k], ref[k], sub, structure, leaves)
+            else:
+                _missing_leaves(ref[k], sub, f"{sub} is missing" if path else f"{k} is missing", leaves)
+    else:  # a string, a bool, None: compared for equality
+        if type(out) is not type(ref):
+            text = f"{name} is {_kind(out)}, expected {_kind(ref)}"
+            structure.append(text)
+            leaves.append((name, Missing(text), ref))
+        else:
+            leaves.append((name, out, ref))
 
 
 def name_outputs(value: Any, spec: FunctionSpec) -> Any:
@@ -105,37 +150,73 @@ def name_outputs(value: Any, spec: FunctionSpec) -> Any:
     return {"": value}
 
 
-def _compare(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[str], list[tuple]]:
-    """(structural problems, value problems, failing leaves) of one case."""
+def _leaves(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[tuple[str, Any, Any]]]:
+    """(structural problems, every leaf of the reference paired with the student's) of one case."""
     structure: list[str] = []
     leaves: list[tuple[str, Any, Any]] = []
-    outs, refs = name_outputs(out, spec), name_outputs(ref, spec)
+    refs = name_outputs(ref, spec)
     if spec.outputs is not None and not isinstance(out, (tuple, list)):
-        structure.append(f"the function returned {_kind(out)}, expected a tuple ({', '.join(spec.outputs)})")
-    elif spec.outputs is not None and len(out) != len(spec.outputs):
-        structure.append(f"the function returned {len(out)} values, expected {len(spec.outputs)} "
-                         f"({', '.join(spec.outputs)})")
+        text = f"the function returned {_kind(out)}, expected a tuple ({', '.join(spec.outputs)})"
+        structure.append(text)
+        _missing_leaves(refs, "", text, leaves)
+    elif spec.outputs is not None:
+        if len(out) != len(spec.outputs):
+            structure.append(f"the function returned {len(out)} values, expected {len(spec.outputs)} "
+                             f"({', '.join(spec.outputs)})")
+        walk(name_outputs(out, spec), refs, "", structure, leaves)
     else:
-        walk(outs, refs, "", structure, leaves)
+        walk(out, ref, "", structure, leaves)
+    return structure, leaves
+
+
+def _compare(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[str], list[tuple]]:
+    """(structural problems, value problems, failing leaves) of one case.
+
+    Every output the reference has is compared: one that is absent or unusable is a value problem too.
+    """
+    structure, leaves = _leaves(out, ref, spec)
     values, failing = [], []
-    if spec.outputs is not None and not leaves and structure:
-        values.append(structure[0])
     for name, o, r in leaves:
+        if isinstance(o, Missing):
+            values.append(o.text)
+            failing.append((name, o, r))
+            continue
+        if not isinstance(r, np.ndarray):
+            if o != r:
+                values.append(f"{name} is {_short(o)}, expected {_short(r)}")
+                failing.append((name, o, r))
+            continue
         if o.size != r.size:
             values.append(f"{name} cannot be compared: it has {o.size} entries, expected {r.size}")
             failing.append((name, o, r))
             continue
-        o = o.reshape(r.shape).astype(np.float64) if o.dtype.kind in "biuf" else o
+        o = o.reshape(r.shape).astype(np.float64)
+        rtol, atol = _tolerance(spec, name)
         if not np.all(np.isfinite(o)):
             values.append(f"{name} contains NaN or inf")
             failing.append((name, o, r))
-        elif not np.allclose(o, r, rtol=spec.rtol, atol=spec.atol):
+        elif not np.allclose(o, r, rtol=rtol, atol=atol):
             err = float(np.max(np.abs(o - r)))
             scale = float(np.max(np.abs(r))) if r.size else 0.0
             rel = f", relative {err / scale:.2g}" if scale > 0 else ""
             values.append(f"{name} differs from the expected value by up to {err:.3g}{rel}")
             failing.append((name, o, r))
     return structure, values, failing
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _tolerance(spec: FunctionSpec, name: str) -> tuple[float, float]:
+    return spec.rtol, spec.atol
+
+
+def _answered(out: Any, ref: Any, spec: FunctionSpec) -> bool:
+    """Whether the output holds anything usable at all (if not, no check of the case can pass)."""
+    _, leaves = _leaves(out, ref, spec)
+    return not leaves or any(not isinstance(o, Missing) for _, o, _ in leaves)
 
 
 def _matches(out: Any, mistake: dict, spec: FunctionSpec) -> bool:
@@ -146,10 +227,17 @@ def _matches(out: Any, mistake: dict, spec: FunctionSpec) -> bool:
         structure: list[str] = []
         leaves: list[tuple] = []
         walk(outs[key], value, "", structure, leaves)
-        if not leaves or any(o.size != r.size or not np.allclose(o.reshape(r.shape), r, rtol=1e-6, atol=1e-8,
-                                                                  equal_nan=False) for _, o, r in leaves):
+        if not leaves or not all(_close(o, r) for _, o, r in leaves):
             return False
     return bool(mistake)
+
+
+def _close(o: Any, r: Any) -> bool:
+    if isinstance(o, Missing):
+        return False
+    if not isinstance(r, np.ndarray):
+        return o == r
+    return o.size == r.size and bool(np.allclose(o.reshape(r.shape), r, rtol=1e-6, atol=1e-8, equal_nan=False))
 
 
 def _generic_hint(failing: list[tuple]) -> str | None:
@@ -157,6 +245,8 @@ def _generic_hint(failing: list[tuple]) -> str | None:
     if not failing:
         return None
     name, o, r = failing[0]
+    if not isinstance(o, np.ndarray) or not isinstance(r, np.ndarray):
+        return None
     if o.size != r.size:
         return f"{name} looks transposed." if o.ndim == 2 and o.shape == r.shape[::-1] else None
     o = o.reshape(r.shape)
@@ -169,7 +259,7 @@ def _generic_hint(failing: list[tuple]) -> str | None:
     mask = np.abs(r) > 1e-8
     if mask.sum() >= 4:  # fewer entries can be proportional by chance (two softmax gradients always are)
         ratio = o[mask] / r[mask]
-        if np.allclose(ratio, ratio[0], rtol=1e-6) and not np.isclose(ratio[0], 1.0):
+        if np.allclose(ratio, ratio[0], rtol=1e-6) and not np.isclose(ratio[0], 1.0) and abs(ratio[0]) > 1e-9:
             return f"{name} is off by a constant factor of {ratio[0]:.4g}."
     return None
 
@@ -187,7 +277,7 @@ def _top(name: str) -> str:
 def _values_text(values: list[str], failing: list[tuple]) -> str:
     first = _top(failing[0][0]) if failing else None
     others = list(dict.fromkeys(_top(n) for n, _, _ in failing[1:] if _top(n) != first))
-    return values[0] + (f"; {', '.join(others)} also differ{'s' if len(others) == 1 else ''}" if others else "")
+    return values[0] + (f"; also wrong: {', '.join(others)}" if others else "")
 
 
 def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
@@ -214,6 +304,8 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
     hints: dict[str, str | None] = {"values": None, "edge": None}
     worst: dict[str, float] = {}  # per gradient key, the largest relative error against finite differences
     worst_ref: dict[str, float] = {}  # ... and against the reference's analytic gradient
+    excess: dict[str, float] = {}  # ... and the largest ratio of that error to what is allowed for the input
+    analytic = getattr(spec.gradient, "analytic", None) if spec.gradient and spec.gradient.forward else None
     for i, (case, res) in enumerate(zip(prep.cases, results)):
         value_check = "edge" if case.edge else "values"
         if res.get("error"):
@@ -223,6 +315,13 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
             continue
         out = res["outputs"]
         structure, values, failing = _compare(out, prep.expected[i], spec)
+        if not _answered(out, prep.expected[i], spec):
+            for c in ("shapes", "unchanged", "gradients"):
+                if c in problems:
+                    problems[c].append((case.label, structure[0] if structure else "no output"))
+            if value_check in problems and values:
+                problems[value_check].append((case.label, _values_text(values, failing)))
+            continue
         if structure and "shapes" in problems:
             problems["shapes"].append((case.label, structure[0]))
         if values and value_check in problems:
@@ -234,29 +333,51 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
             if changed:
                 problems["unchanged"].append((case.label, f"{changed} was modified in place; {spec.unchanged_hint}"))
         if spec.gradient and prep.numeric is not None:
+            bad_analytic = []
             for key, num in prep.numeric[i].items():
                 got = _gradient_output(out, key, spec)
                 ref = _gradient_output(prep.expected[i], key, spec)
+                label = key or "the output"
                 ok = isinstance(got, np.ndarray) and got.size == num.size
-                for table, target in ((worst, num), (worst_ref, ref)):
-                    err = relative_error(got.reshape(target.shape), target) if ok else float("inf")
-                    table[key or "the output"] = max(table.get(key or "the output", 0.0), err)
+                err = relative_error(got.reshape(num.shape), num) if ok else float("inf")
+                err_ref = relative_error(got.reshape(ref.shape), ref) if ok else float("inf")
+                # the reference's own error against the target is the floor of what can be asked (a finite
+                # difference near a zero of the gradient cannot do better than the reference does there)
+                floor = max(spec.gradient.tolerance, 10 * relative_error(ref.reshape(num.shape), num))
+                worst[label] = max(worst.get(label, 0.0), err)
+                worst_ref[label] = max(worst_ref.get(label, 0.0), err_ref)
+                excess[label] = max(excess.get(label, 0.0), err / floor)
+                if analytic is not None and analytic < err_ref < 1e-4:
+                    bad_analytic.append((label, err_ref))
+            if bad_analytic and not values and value_check in problems:
+                label, err_ref = max(bad_analytic, key=lambda t: t[1])
+                problems[value_check].append((case.label, _not_analytic(label, err_ref, analytic)))
 
     n_cases = {"values": sum(not c.edge for c in prep.cases), "edge": sum(c.edge for c in prep.cases)}
     oks = {"shapes": "every output has the expected shape and dtype",
-           "values": f"all {n_cases['values']} inputs match the reference solution",
-           "edge": f"all {n_cases['edge']} inputs match the reference solution",
+           "values": f"matches the reference solution on {_inputs(n_cases['values'])}",
+           "edge": f"matches the reference solution on {_inputs(n_cases['edge'])}",
            "unchanged": "no input array was modified"}
     for c in ids:
         if c != "gradients":
             _settle(by_id[c], problems[c], oks[c], hints.get(c))
     if "gradients" in by_id:
-        _gradient_verdict(by_id["gradients"], prep, problems["gradients"], worst, worst_ref)
+        _gradient_verdict(by_id["gradients"], prep, problems["gradients"], worst, worst_ref, excess, analytic)
     return FunctionResult(spec.name, checks)
 
 
+def _inputs(n: int) -> str:
+    return {1: "the one input", 2: "both inputs"}.get(n, f"all {n} inputs")
+
+
+def _not_analytic(label: str, err: float, analytic: float) -> str:
+    return (f"{label} agrees with the reference only to a relative error of {err:.1e}, where a gradient computed "
+            f"by backpropagation agrees to better than {analytic:.0e}: it looks computed by finite differences, "
+            "not by the chain rule")
+
+
 def _gradient_verdict(chk: CheckResult, prep: Prepared, problems: list, worst: dict[str, float],
-                      worst_ref: dict[str, float]) -> None:
+                      worst_ref: dict[str, float], excess: dict[str, float], analytic: float | None) -> None:
     grad = prep.spec.gradient
     if prep.numeric is None:
         chk.passed, chk.message = False, prep.numeric_error or "no finite-difference gradients to compare with"
@@ -265,14 +386,45 @@ def _gradient_verdict(chk: CheckResult, prep: Prepared, problems: list, worst: d
         _settle(chk, problems, "")
         return
     against = f"finite differences of {grad.forward}" if grad.forward else "the exact gradient"
-    summary = ", ".join(f"{k} {v:.1e}{'' if v < grad.tolerance else ' ✗'}" for k, v in worst.items())
+    bad = [k for k, v in excess.items() if not v < 1]
+    summary = ", ".join(f"{k} {v:.1e}{' ✗' if k in bad else ''}" for k, v in worst.items())
     reference = ", ".join(f"{k} {v:.1e}" for k, v in worst_ref.items())
-    bad = [k for k, v in worst.items() if not v < grad.tolerance]
     text = f"relative error per key (worst input) against {against}: {summary}; against the reference: {reference}"
     if bad:
-        chk.passed, chk.message = False, f"{text}. Above {grad.tolerance:g}: {', '.join(bad)}"
+        hint = gradient_hint(grad, bad, list(worst))
+        chk.passed, chk.message = False, f"{text}. Above {grad.tolerance:g}: {', '.join(bad)}" + (
+            f". Hint: {hint}" if hint else "")
+        return
+    numeric_looking = [k for k, v in worst_ref.items() if analytic is not None and not v <= analytic]
+    if numeric_looking:
+        k = max(numeric_looking, key=lambda key: worst_ref[key])
+        chk.passed, chk.message = False, f"{_not_analytic(k, worst_ref[k], analytic)} ({text})"
     else:
         chk.passed, chk.message = True, text
+
+
+def gradient_hint(grad, bad: list[str], keys: list[str]) -> str | None:
+    """Where to look, from which gradients a gradient check finds wrong (``bad``, out of ``keys``): a hint of
+    the spec (:class:`autograde.spec.GradientHint`), else one of the engine's, which every spec gets."""
+    wrong, every = set(bad), set(keys)
+    for h in grad.hints:
+        if (wrong == set(h.keys)) if h.only else (set(h.keys) <= wrong):
+            return h.hint
+    if not wrong or len(every) == 1:
+        return None
+    names = ", ".join(k for k in keys if k in wrong)
+    if wrong == every and len(every) > 1:
+        return (f"every gradient is wrong, so the mistake is probably in what they all share: {grad.shared}, "
+                "rather than in each one's formula.")
+    through = set(grad.through_time) & every
+    if through and wrong == through:
+        return (f"only {names}, the gradient{'s' if len(wrong) > 1 else ''} flowing back in time, "
+                f"{'are' if len(wrong) > 1 else 'is'} wrong: look at the path from the previous step's state "
+                "into this one (the recurrent weights, transposed on the way back), not at the shared part.")
+    right = ", ".join(k for k in keys if k not in wrong)
+    if len(wrong) == 1:
+        return f"only {names} is wrong ({right} {'is' if len(every) == 2 else 'are'} right): look at what only {names} uses."
+    return f"{names} are wrong but {right} are right: look at what only the wrong ones have in common."
 
 
 def _settle(chk: CheckResult, problems: list[tuple[str, str]], ok: str, hint: str | None = None) -> None:
@@ -297,7 +449,22 @@ def _hint(prep: Prepared, i: int, out: Any, failing: list[tuple]) -> str | None:
                 return mistake.hint
         except Exception:  # noqa: BLE001 - a hint that cannot be computed is no hint
             continue
-    return _generic_hint(failing)
+    return _generic_hint(failing) or _gradient_values_hint(prep, i, out)
+
+
+def _gradient_values_hint(prep: Prepared, i: int, out: Any) -> str | None:
+    """For a function returning gradients, the hint of :func:`gradient_hint` from which of them differ."""
+    spec = prep.spec
+    if spec.gradient is None or prep.numeric is None:
+        return None
+    keys = list(prep.numeric[i])
+    bad = []
+    for key in keys:
+        got, ref = _gradient_output(out, key, spec), _gradient_output(prep.expected[i], key, spec)
+        if not (isinstance(got, np.ndarray) and isinstance(ref, np.ndarray) and got.size == ref.size
+                and np.allclose(got.reshape(ref.shape), ref, rtol=spec.rtol, atol=spec.atol)):
+            bad.append(key)
+    return gradient_hint(spec.gradient, bad, keys)
 
 
 def _gradient_output(out: Any, key: str, spec: FunctionSpec) -> Any:
@@ -332,6 +499,11 @@ def _changed_inputs(before: dict, after: Any) -> str | None:
         if structure:
             return name
         for path, o, r in leaves:
-            if o.shape != r.shape or not np.array_equal(o, r, equal_nan=True):
+            if isinstance(o, Missing):
+                return path
+            if not isinstance(r, np.ndarray):
+                if o != r:
+                    return path
+            elif o.shape != r.shape or not np.array_equal(o, r, equal_nan=True):
                 return path
     return None

@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", type=Path,
                        help="a notebook, or a folder searched at any depth for the course's notebooks; an nbgrader "
                             "course folder (or its submitted/ folder) stands for one submission per student")
+    grade.add_argument("--notebooks", metavar="NN,...",
+                       help="the notebooks every submission must hold, by number or stem (e.g. 03,04); a missing "
+                            "one scores 0 (default: every notebook found in any submission of the batch)")
     grade.add_argument("--json", action="store_true", help="print one JSON document on stdout and nothing else")
     grade.add_argument("--out", type=Path, metavar="DIR",
                        help="write report.json, grades.csv and per submission a feedback page and Gradescope "
@@ -50,7 +53,7 @@ def _grade(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from autograde import batch, exports, report
-    from autograde.grade import Grader, Options, count_functions, expand, plan
+    from autograde.grade import Grader, Options, count_functions, expand, expect, plan
     from autograde.reference import CourseError
     from autograde.runner import Limits, sandbox_status
 
@@ -64,7 +67,7 @@ def _grade(args: argparse.Namespace) -> int:
     if not sandboxed:
         print(line, file=sys.stderr)
     grader = Grader(options)
-    plans = [plan(path, sid) for path, sid in expand(args.submissions)]
+    plans = expect([plan(path, sid) for path, sid in expand(args.submissions)], args.notebooks)
     if args.gradescope and len(plans) != 1:
         print(f"autograde grade: --gradescope writes one submission's results, but {len(plans)} were given",
               file=sys.stderr)
@@ -117,12 +120,35 @@ def _build(args: argparse.Namespace) -> int:
     return build.main(args.stems, check=args.check)
 
 
+def _stems(parser: argparse.ArgumentParser, given: str | None) -> list[str] | None:
+    """The notebooks named by --notebooks, as stems: a stem, or the number it starts with."""
+    if given is None:
+        return None
+    from autograde import specs
+
+    known = specs.all_specs()
+    stems = []
+    for item in filter(None, (part.strip() for part in given.split(","))):
+        match = [s for s in known if s == item or s.split("_")[0] == item.zfill(2)]
+        if not match:
+            parser.error(f"--notebooks: no notebook {item!r}; the graded notebooks are {', '.join(known)}")
+        stems += [s for s in match if s not in stems]
+    if not stems:
+        parser.error("--notebooks names no notebook")
+    return sorted(stems)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command == "grade":
+        missing = [str(p) for p in args.submissions if not p.exists()]
+        if missing:  # a mistyped path: say so, and grade nothing
+            parser.error(f"no such file or folder: {', '.join(missing)}")
+        args.notebooks = _stems(parser, args.notebooks)
         if min(args.timeout, args.notebook_timeout, args.memory) <= 0 or (args.jobs is not None and args.jobs < 1):
-            _parser().error("--timeout, --notebook-timeout and --memory must be positive, --jobs at least 1")
+            parser.error("--timeout, --notebook-timeout and --memory must be positive, --jobs at least 1")
         if args.force and not args.out:
-            _parser().error("--force goes with --out")
+            parser.error("--force goes with --out")
         return _grade(args)
     return _build(args)

@@ -6,9 +6,15 @@ escaped; the page loads nothing from anywhere.
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _html_escape
 
+from autograde.report import safe
 from autograde.results import FunctionResult, SubmissionResult
+
+
+def escape(text: object) -> str:
+    """HTML text of what may come from a submission: control characters shown as escapes, markup escaped."""
+    return _html_escape(safe(text))
 
 STYLE = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", sans-serif;

@@ -14,10 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from autograde import paths, reference, specs
+from autograde import paths, reference, secret, specs
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
-from autograde.runner import Limits, kill_all_sessions, run_notebook
+from autograde.runner import Limits, hide, kill_all_sessions, run_notebook
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
@@ -39,31 +39,99 @@ def stem_of(path: Path) -> str | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def _course_ids(stem: str) -> frozenset[str]:
+    """The nbgrader grade_ids of the graded cells of a course notebook: its functions' cells and their checks."""
+    names = {f.name for f in specs.get(stem).functions}
+    return frozenset(names | {f"check_{n}" for n in names})
+
+
+def stem_by_content(path: Path) -> str | None:
+    """The course notebook a file is a copy of, whatever its name (``…-Copy1.ipynb``, ``my_rnn.ipynb``):
+    the one whose graded cells' nbgrader ids it holds most of (at least half of them)."""
+    try:
+        nb = json.loads(read_bytes(path))
+        ids = {c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+               if isinstance(c, dict) and isinstance(c.get("metadata", {}).get("nbgrader"), dict)
+               and isinstance(c["metadata"]["nbgrader"].get("grade_id"), str)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    best, share = None, 0.0
+    for stem in specs.all_specs():
+        wanted = _course_ids(stem)
+        found = len(ids & wanted) / len(wanted)
+        if found > share:
+            best, share = stem, found
+    return best if share >= 0.5 else None
+
+
+def _files(folder: Path) -> list[Path]:
+    """The notebooks under ``folder``, never following a symbolic link (to a file or a folder)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        out += [Path(dirpath) / f for f in filenames if f.endswith(".ipynb")]
+    return out
+
+
 def find_notebooks(submission: Path) -> list[tuple[str, Path]]:
     """The course notebooks in a submission (a notebook, or a folder searched at any depth), by stem.
 
-    Checkpoint copies (``.ipynb_checkpoints``) are ignored. When a folder holds two notebooks of the same
-    stem, the shallowest (then the first by name) is graded.
+    A notebook is taken for a course notebook by its name, or else by its content (:func:`stem_by_content`).
+    Checkpoint copies (``.ipynb_checkpoints``) and symbolic links are ignored (a link could point out of the
+    submission, at the reference). When a folder holds two notebooks of the same stem, one named by the stem
+    is graded, then the shallowest, then the first by name.
     """
     if submission.is_file():
-        stem = stem_of(submission)
+        stem = stem_of(submission) or stem_by_content(submission)
         return [(stem, submission)] if stem else []
+    candidates = [p for p in sorted(_files(submission), key=lambda p: (len(p.parts), str(p)))
+                  if ".ipynb_checkpoints" not in p.parts and not p.is_symlink() and p.is_file()]
     found: dict[str, Path] = {}
-    candidates = sorted(submission.rglob("*.ipynb"), key=lambda p: (len(p.parts), str(p)))
-    for path in candidates:
-        if ".ipynb_checkpoints" in path.parts or not path.is_file():
-            continue
+    for path in candidates:  # by name first
         stem = stem_of(path)
         if stem and stem not in found:
             found[stem] = path
+    for path in candidates:  # then copies under other names, for the notebooks not found by name
+        if stem_of(path) is None and len(found) < len(specs.all_specs()):
+            stem = stem_by_content(path)
+            if stem and stem not in found:
+                found[stem] = path
     return sorted(found.items())
 
 
-def read_bytes(path: Path) -> bytes:
+def taken_for(stem: str, path: Path) -> list[str]:
+    """A note when a notebook was recognised by its content rather than its name."""
+    if path.stem == stem:
+        return []
+    return [f"{path.name} was graded as {stem}.ipynb (recognised by its cells, not its name)"]
+
+
+MAX_NOTEBOOK = 20 * 2**20  # bytes; a course notebook with its outputs is far smaller
+
+
+def read_bytes(path: Path, follow: bool = False) -> bytes:
+    """A notebook file's bytes: a regular file of at most MAX_NOTEBOOK bytes, not reached through a symbolic
+    link unless ``follow`` (the path the instructor gave)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
     try:
-        return path.read_bytes()
+        fd = os.open(path, flags)
     except OSError as exc:
+        if not follow and path.is_symlink():
+            raise ValueError("the file is a symbolic link, which the grader does not follow") from None
         raise ValueError(f"the file could not be read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        import stat
+
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("the file is not a regular file")
+        if st.st_size > MAX_NOTEBOOK:
+            raise ValueError(f"the file is larger than {MAX_NOTEBOOK // 2**20} MiB (clear the notebook's outputs)")
+        data = f.read(MAX_NOTEBOOK + 1)
+    if len(data) > MAX_NOTEBOOK:
+        raise ValueError(f"the file is larger than {MAX_NOTEBOOK // 2**20} MiB (clear the notebook's outputs)")
+    return data
 
 
 def read_cells(raw: bytes, demo_ids: frozenset[str] | None = None) -> list[Cell]:
@@ -78,6 +146,8 @@ def read_cells(raw: bytes, demo_ids: frozenset[str] | None = None) -> list[Cell]
         nb = parse_notebook(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the file is not valid JSON, so not a notebook ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError("the file is not a readable notebook (its JSON is nested too deeply)") from None
     except ValueError:
         raise
     except Exception as exc:  # noqa: BLE001 - nbformat's converter raises many kinds for bad input
@@ -108,9 +178,10 @@ class Plan:
     def fingerprint(self, options: Options) -> str:
         """Changes when anything that can change the grade changes: the notebooks, the course, the options."""
         h = hashlib.sha256()
-        h.update(f"{course_fingerprint()}|{options.seed}|{options.limits}|{self.error}".encode())
+        h.update(f"{course_fingerprint()}|{secret.fingerprint()}|{options.seed}|{options.limits}|{self.error}"
+                 .encode("utf-8", "surrogateescape"))
         for (stem, path, _), digest in zip(self.notebooks, self.digests):
-            h.update(f"|{stem}|{path}|{digest}".encode())
+            h.update(f"|{stem}|{path}|{digest}".encode("utf-8", "surrogateescape"))
         return h.hexdigest()
 
 
@@ -128,26 +199,75 @@ def course_fingerprint() -> str:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "submission"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")[:100] or "submission"
+
+
+NBGRADER_MARKERS = ("nbgrader_config.py", "gradebook.db")
+NBGRADER_FOLDERS = ("submitted", "source", "release", "autograded", "feedback")
+
+
+def is_course(p: Path, alone: bool = True) -> bool:
+    """Whether ``p`` stands for an nbgrader course, whose ``submitted/`` sub-folders are students: a
+    ``submitted/`` folder itself; a folder holding one and an nbgrader marker (nbgrader_config.py,
+    gradebook.db); or, when it is the only path given, a folder holding one and no course notebook outside
+    nbgrader's folders. A student's folder that merely holds a ``submitted/`` folder is a submission like any
+    other, so that no submission can name other students."""
+    if p.is_symlink() or not p.is_dir():
+        return False
+    if p.name == "submitted":
+        return True
+    if not (p / "submitted").is_dir() or (p / "submitted").is_symlink():
+        return False
+    if any((p / m).is_file() for m in NBGRADER_MARKERS):
+        return True
+    return alone and not any(stem_of(f) for f in _files(p)
+                             if f.relative_to(p).parts[0] not in NBGRADER_FOLDERS)
 
 
 def expand(paths_given: list[Path]) -> list[tuple[Path, str]]:
-    """Submissions with their ids. An nbgrader course (a folder holding ``submitted/``) or its
-    ``submitted/`` folder stands for one submission per student, named by the student's id."""
+    """Submissions with their ids. An nbgrader course (see :func:`is_course`) stands for one submission per
+    student, named by the student's folder; any other path given is one submission, named by where it is.
+    Ids are unique: a name met twice gets the short hash of its path."""
     out = []
     for p in paths_given:
-        root = p if p.name == "submitted" else p / "submitted"
-        if p.is_dir() and root.is_dir():
-            out += [(d, slug(d.name)) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+        if is_course(p, alone=len(paths_given) == 1):
+            root = p if p.name == "submitted" else p / "submitted"
+            out += [(d, slug(d.name)) for d in sorted(root.iterdir())
+                    if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")]
         else:
             out.append((p, path_id(p)))
-    return out
+    seen: dict[str, int] = {}
+    for _, sid in out:
+        seen[sid] = seen.get(sid, 0) + 1
+    return [(p, sid if seen[sid] == 1 else path_id(p)) for p, sid in out]
 
 
 def path_id(p: Path) -> str:
     """An id for a submission given by path: its name, and a short hash of where it is."""
-    digest = hashlib.sha1(str(p.resolve()).encode()).hexdigest()[:8]
+    digest = hashlib.sha1(os.fsencode(os.path.abspath(p))).hexdigest()[:8]
     return f"{slug(p.stem if p.suffix == '.ipynb' else p.name)}-{digest}"
+
+
+MISSING = "missing notebook"
+
+
+def expect(plans: list[Plan], stems: list[str] | None = None) -> list[Plan]:
+    """Make every submission answer for the same notebooks: ``stems`` (only those are graded), or else every
+    notebook found in any submission of the batch. A notebook a submission lacks scores 0 with "missing
+    notebook"."""
+    wanted = stems if stems is not None else sorted({stem for p in plans for stem, _, _ in p.notebooks})
+    for p in plans:
+        keep = [i for i, (stem, _, _) in enumerate(p.notebooks) if stem in wanted]
+        p.notebooks, p.digests = [p.notebooks[i] for i in keep], [p.digests[i] for i in keep]
+        have = {stem for stem, _, _ in p.notebooks}
+        for stem in wanted:
+            if stem not in have:
+                p.notebooks.append((stem, p.path, f"{MISSING}: no {stem}.ipynb in the submission"))
+                p.digests.append(MISSING)
+        order = sorted(range(len(p.notebooks)), key=lambda i: p.notebooks[i][0])
+        p.notebooks = [p.notebooks[i] for i in order]
+        p.digests = [p.digests[i] for i in order]
+    return plans
 
 
 def plan(path: Path, submission_id: str) -> Plan:
@@ -156,7 +276,8 @@ def plan(path: Path, submission_id: str) -> Plan:
     found = find_notebooks(path)
     if not found:
         names = ", ".join(f"{s}.ipynb" for s in specs.all_specs())
-        return Plan(path, submission_id, f"no course notebook found (looked for {names})")
+        return Plan(path, submission_id, f"no course notebook found (looked for {names}, or a notebook under "
+                                         "another name holding their graded cells)")
     notebooks, digests = [], []
     for stem, nb_path in found:
         raw = b""
@@ -176,9 +297,10 @@ class Grader:
         self.options = options or Options()
         self.progress = progress or (lambda n: None)
 
-    def grade(self, submissions: list[Path]) -> list[SubmissionResult]:
-        """Grade each path as one submission."""
-        return self.grade_plans([plan(p, path_id(p)) for p in submissions])
+    def grade(self, submissions: list[Path], notebooks: list[str] | None = None) -> list[SubmissionResult]:
+        """Grade each path as one submission, each answering for ``notebooks`` (default: every notebook
+        found in any of them)."""
+        return self.grade_plans(expect([plan(p, path_id(p)) for p in submissions], notebooks))
 
     def grade_plans(self, plans: list[Plan],
                     on_result: Callable[[Plan, SubmissionResult], None] = lambda p, r: None) -> list[SubmissionResult]:
@@ -189,6 +311,7 @@ class Grader:
         pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs))
         try:
             futures: dict[tuple[int, str], Future] = {}
+            hide(*(p.path for p in plans))  # no submission is shown to another's process
             for i, p in enumerate(plans):
                 for stem, _, cells in p.notebooks:
                     if not isinstance(cells, str):
@@ -210,19 +333,48 @@ class Grader:
     def _run_notebook(self, stem: str, cells: list[Cell]) -> tuple[list[FunctionResult], list[str]]:
         nb = specs.get(stem)
         preps = [reference.prepare(stem, f.name, self.options.seed) for f in nb.functions]
-        work = [(f.name, [c.args for c in prep.cases], reference.dependencies(stem, f.name))
+        work = [(f.name, [c.args for c in prep.cases], reference.reachable(stem, f.name))
                 for f, prep in zip(nb.functions, preps)]
         outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress)
+        for f, o in zip(nb.functions, outcomes):
+            if o.cases is None and o.failure and "was defined" in o.failure:
+                o.failure = why_undefined(f.name, cells, cell_errors) or o.failure
         judged = [judge(prep, o.cases if o.cases is not None else o.failure) for prep, o in zip(preps, outcomes)]
         return judged, cell_errors
 
     def _notebook(self, stem: str, path: Path, cells: list[Cell] | str, future: Future | None) -> NotebookResult:
         nb = specs.get(stem)
         if isinstance(cells, str):
-            message = f"the notebook could not be graded: {cells}"
+            message = cells if cells.startswith(MISSING) else f"the notebook could not be graded: {cells}"
             return NotebookResult(stem, str(path), [failed(f, message) for f in nb.functions], error=cells)
         functions, notes = future.result()
-        return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(notes)))
+        return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(taken_for(stem, path) + notes)))
+
+
+_WHERE = re.compile(r"\(cell (\d+), line (\d+)\)$")
+
+
+def why_undefined(name: str, cells: list[Cell], cell_errors: list[str]) -> str | None:
+    """When a function was not defined because the cell defining it failed (a syntax error, or an error
+    raised before the ``def``): which cell, quoted by its first line, and what Python said."""
+    for error in cell_errors:
+        where = _WHERE.search(error)
+        if not where:
+            continue
+        cell = next((c for c in cells if c.index == int(where.group(1))), None)
+        if cell is None or not re.search(rf"^\s*def\s+{re.escape(name)}\s*\(", cell.source, re.M):
+            continue
+        lines = cell.source.splitlines()
+        first = next((line.strip() for line in lines if line.strip()), "")
+        number = int(where.group(2))
+        quoted = f" `{lines[number - 1].strip()[:80]}`" if 0 < number <= len(lines) and lines[number - 1].strip() else ""
+        what = error[:where.start()].rstrip()
+        place = f"the cell that starts `{first[:80]}` (cell {cell.index} from the top)"
+        if what.startswith("SyntaxError"):
+            return (f"{name} was not defined: {place} has a syntax error at line {number}{quoted}: "
+                    f"{what.removeprefix('SyntaxError: ')}. Fix it and run the cell again")
+        return f"{name} was not defined: {place} raised {what} at line {number}{quoted}, before defining it"
+    return None
 
 
 def count_functions(plans: list[Plan]) -> int:

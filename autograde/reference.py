@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from autograde import paths, wire
+from autograde import paths, secret, wire
 from autograde.calls import call_case
 from autograde.checks import Prepared
 from autograde.spec import FunctionSpec, NotebookSpec
@@ -95,7 +95,7 @@ def prepare(stem: str, name: str, seed: int) -> Prepared:
     nb = specs.get(stem)
     fspec = nb.function(name)
     fns = functions(nb)
-    cases = fspec.cases(seed, fns, stem)
+    cases = fspec.cases(secret.mix(seed), fns, stem)  # hidden: nobody without the secret can rebuild them
     expected = [reference_call(fns, fspec, c.args) for c in cases]
     numeric, numeric_error = numeric_gradients(fspec, cases, fns)
     if numeric_error:
@@ -116,3 +116,15 @@ def dependencies(stem: str, name: str) -> dict[str, Callable]:
     nb = specs.get(stem)
     fns = functions(nb)
     return {dep: fns(dep) for dep in nb.function(name).depends}
+
+
+def reachable(stem: str, name: str) -> dict[str, Callable]:
+    """Reference versions of every other graded function that ``name`` can reach while it is graded (this
+    notebook's and those it imports), by name: declared as a dependency or not, each stands in for the
+    student's, so that a mistake costs points once."""
+    from autograde import specs
+
+    nb = specs.get(stem)
+    fns = functions(nb)
+    names = [f.name for f in nb.functions] + list(nb.imports)
+    return {other: fns(other) for other in dict.fromkeys(names) if other != name}

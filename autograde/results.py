@@ -5,11 +5,39 @@ The JSON form is a fixed schema that other tools read (see the README); fields m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+
+from autograde.wire import clean_text
+
+
+def clean(text: object) -> str:
+    """Text that any file can hold: lone surrogates (from exception messages, or file names that are not
+    UTF-8) become U+FFFD. Every text field of a result goes through it."""
+    return clean_text(text if isinstance(text, str) else str(text))
+
+
+def _cleaned(value: object) -> object:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(k): _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
+
+
+class _Clean:
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                setattr(self, f.name, clean(value))
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                setattr(self, f.name, [clean(v) for v in value])
 
 
 @dataclass
-class CheckResult:
+class CheckResult(_Clean):
     name: str
     passed: bool
     message: str
@@ -25,7 +53,7 @@ class CheckResult:
 
 
 @dataclass
-class FunctionResult:
+class FunctionResult(_Clean):
     name: str
     checks: list[CheckResult]
 
@@ -43,7 +71,7 @@ class FunctionResult:
 
 
 @dataclass
-class NotebookResult:
+class NotebookResult(_Clean):
     notebook: str  # the stem
     path: str
     functions: list[FunctionResult]
@@ -64,7 +92,7 @@ class NotebookResult:
 
 
 @dataclass
-class SubmissionResult:
+class SubmissionResult(_Clean):
     submission: str
     notebooks: list[NotebookResult]
     error: str | None = None
@@ -79,8 +107,9 @@ class SubmissionResult:
         return float(sum(n.max_score for n in self.notebooks))
 
     def to_json(self) -> dict:
-        return {"submission": self.submission, "id": self.id, "score": self.score, "max_score": self.max_score,
-                "error": self.error, "notebooks": [n.to_json() for n in self.notebooks]}
+        return _cleaned({"submission": self.submission, "id": self.id, "score": self.score,
+                         "max_score": self.max_score, "error": self.error,
+                         "notebooks": [n.to_json() for n in self.notebooks]})
 
     @classmethod
     def from_json(cls, doc: dict) -> "SubmissionResult":

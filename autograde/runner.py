@@ -1,18 +1,24 @@
 """Running student code in a process of its own, with limits, in a sandbox where there is one.
 
-A :class:`Session` is one notebook of one submission: a worker process (:mod:`autograde.worker`) that runs
-the notebook's code once, then each graded function in a forked child. The grader talks to it through pipes
-and receives plain data only (:mod:`autograde.frames`); verdicts are computed afterwards, in this process.
+A :class:`Session` is one notebook of one submission: a worker process (:mod:`autograde.worker`), a clean
+template in which no student code runs, that forks a child per graded function; the child runs the
+notebook's code, then the function. The grader talks to the template over a control socket and to each child
+over a socket of its own, and receives plain data only (:mod:`autograde.frames`), checked message by message;
+verdicts are computed afterwards, in this process.
 
 Limits: wall-clock time per function and per notebook, address space and CPU time (``resource`` limits
-inherited by every child). When a function times out or the worker misbehaves, the whole worker — its
-process group and, in the sandbox, its PID namespace — is killed, the function scores 0 with the reason, and
-the next function gets a fresh worker: failures stay local.
+inherited by every child), the size and shape of every message, and the number and size of the calls a
+function makes back to the grader. When a function times out or its process misbehaves (a message out of turn
+or malformed), the whole worker — its process group and, in the sandbox, its PID namespace — is killed, the
+function scores 0 with the reason, and the next function gets a fresh worker: failures stay local.
 
-Sandbox: on Linux with bubblewrap (``bwrap``), the worker runs with no network, its own PID namespace, an
-empty /tmp as working folder, and a read-only view of the system, of Python and of the two course packages
-only: not of ``solutions/``, the grader's output, other submissions or the rest of the file system. Elsewhere
-it runs with process limits only, and :func:`sandbox_status` says that isolation is partial.
+Sandbox: on Linux with bubblewrap (``bwrap``), the worker runs with no network, no capabilities, its own PID
+and IPC namespaces, an empty /tmp as working folder, a minimal environment, and a read-only view of the system
+folders, of the Python it runs (its interpreter, standard library and site-packages, wherever they are
+installed) and of the few files of the grader it needs: not of the course (``solutions/``, the specs, the
+test functions, git history), the grader's output, the secret of the hidden inputs or any submission. Paths of
+the course or of submissions that lie inside a system folder are covered by an empty folder. Elsewhere it runs
+with process limits only, and :func:`sandbox_status` says that isolation is partial.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,9 +34,11 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-from autograde import frames, paths
+import numpy as np
+
+from autograde import frames, paths, wire
 from autograde.calls import call_case
 from autograde.worker import SANDBOX_FLAG
 from course_utils.notebooks import Cell
@@ -54,7 +63,25 @@ class Outcome:
     failure: str | None = None  # why no results came back
 
 
+MAX_CALLS = 20_000  # calls back to the grader (reference functions, test functions) per graded function
+MAX_CELL_ERRORS = 50
+MAX_TEXT = 2000  # characters kept of any text from the student's process
+
 # ------------------------------------------------------------------------------------------------ sandbox
+
+# the grader's own files that the worker needs; nothing that computes or stores an answer
+SANDBOX_MODULES = ("__init__.py", "worker.py", "calls.py", "wire.py", "frames.py")
+_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+
+_hidden: set[Path] = set()
+_hidden_lock = threading.Lock()
+
+
+def hide(*hidden: Path | str) -> None:
+    """Also cover these paths (submissions, the output folder) wherever a folder shown to the worker holds them."""
+    with _hidden_lock:
+        _hidden.update(Path(os.path.abspath(p)) for p in hidden)
+
 
 def _package_dirs() -> list[Path]:
     import autograde
@@ -63,28 +90,71 @@ def _package_dirs() -> list[Path]:
     return [Path(autograde.__file__).resolve().parent, Path(course_utils.__file__).resolve().parent]
 
 
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _python_paths() -> list[Path]:
+    """What the interpreter needs: its executable, shared library, standard library and site-packages."""
+    import sysconfig
+
+    prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    course = paths.root().resolve()
+    out = [Path(sys.executable).parent, Path(sys.executable).resolve().parent]
+    cfg = Path(sys.prefix) / "pyvenv.cfg"
+    if cfg.is_file():
+        out.append(cfg)
+    libdir = sysconfig.get_config_var("LIBDIR")
+    if libdir and Path(libdir).is_dir():
+        out += sorted(Path(libdir).glob("libpython*.so*"))
+    for entry in sys.path:
+        if not entry or not os.path.isabs(entry) or not os.path.exists(entry):
+            continue
+        p = Path(entry).resolve()
+        if any(_within(p, prefix) for prefix in prefixes) and not _within(course, p):
+            out.append(p)
+    return out
+
+
+def _worker_files() -> list[Path]:
+    autograde_dir, course_utils_dir = _package_dirs()
+    return [autograde_dir / name for name in SANDBOX_MODULES] + [course_utils_dir]
+
+
+def _hidden_paths() -> list[Path]:
+    from autograde import secret
+
+    with _hidden_lock:
+        extra = set(_hidden)
+    return sorted({paths.root().resolve(), paths.solutions_dir().resolve(), secret.location(), *extra})
+
+
 def _readable_roots() -> list[Path]:
-    """What the worker needs to read: the system, Python (base and virtual environment) and the packages."""
-    roots = [Path(p) for p in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")]
-    roots += [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.executable).resolve().parent]
-    roots += _package_dirs()
+    """What the worker reads: system folders, then Python, then the grader's files it needs."""
+    roots = [Path(p) for p in _SYSTEM] + _python_paths() + _worker_files()
     out: list[Path] = []
     for root in roots:
-        if root.exists() and not any(root == r or r in root.parents for r in out):
-            out = [r for r in out if root not in r.parents] + [root]
+        if root.exists() and root not in out:
+            out.append(root)
     return out
 
 
 def _bwrap_command(command: list[str]) -> list[str]:
-    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
-           "--tmpfs", "/tmp"]
+    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     roots = _readable_roots()
-    for root in roots:
+    hidden = [h for h in _hidden_paths() if any(_within(h, r) for r in roots) or
+              any(_within(r, h) for r in roots)]
+    inner = [r for r in roots if any(r != h and _within(r, h) for h in hidden)]
+    outer = [r for r in roots if r not in inner]
+    for root in outer:
         cmd += ["--ro-bind", str(root), str(root)]
-    secret = paths.solutions_dir().resolve()
-    if any(root == secret or root in secret.parents for root in roots):  # e.g. Python installed above the course
-        cmd += ["--tmpfs", str(secret)]
-    cmd += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", SANDBOX_FLAG, "1", "--"]
+    for h in hidden:  # a course, submission or secret inside a folder shown: covered by an empty one
+        if any(_within(h, r) for r in outer):
+            cmd += ["--tmpfs", str(h)] if h.is_dir() or not h.exists() else ["--ro-bind", "/dev/null", str(h)]
+    for root in inner:  # Python or the grader's files inside the course folder: shown again, alone
+        cmd += ["--ro-bind", str(root), str(root)]
+    cmd += ["--chdir", "/tmp", "--setenv", SANDBOX_FLAG, "1", "--"]
     return cmd + command
 
 
@@ -116,18 +186,14 @@ def _limit(limits: Limits) -> Callable[[], None]:
 
 
 def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOGRADE_", "JPY_", "JUPYTER"))}
-    env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1",
-               PYTHONPATH=os.pathsep.join(str(p.parent) for p in _package_dirs()))
-    return env
+    """The student's process gets a minimal environment: none of the grader's variables."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+            "PYTHONPATH": os.pathsep.join(sorted({str(p.parent) for p in _package_dirs()}))}
 
 
 # ------------------------------------------------------------------------------------------------ session
-
-class _Dead(Exception):
-    """The worker can no longer be used; the message says why, for the function that was running."""
-
 
 _live: set["Session"] = set()
 _live_lock = threading.Lock()
@@ -141,23 +207,137 @@ def kill_all_sessions() -> None:
         session.kill()
 
 
+
+class _Violation(Exception):
+    """The student's process broke the protocol; the message says how."""
+
+
+def _text(value: Any) -> str:
+    return wire.clean_text(value if isinstance(value, str) else str(value))[:MAX_TEXT]
+
+
+def _array_bounds(cases: list[dict]) -> tuple[int, int, int]:
+    """(largest dimension, most dimensions, most entries) of the arrays in a function's inputs."""
+    dims, ndims, sizes = [1], [1], [1]
+
+    def visit(v: Any) -> None:
+        if isinstance(v, np.ndarray):
+            dims.extend(v.shape or (1,))
+            ndims.append(v.ndim)
+            sizes.append(v.size)
+        elif isinstance(v, dict):
+            for x in v.values():
+                visit(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                visit(x)
+
+    for case in cases:
+        visit(case)
+    return max(dims), max(ndims), max(sizes)
+
+
+class _Answerer:
+    """Answers a function's calls back to the grader: the reference versions of the graded functions it can
+    reach and the test functions its inputs carry, on arguments of the sizes its own inputs have (so that no
+    call makes the grader compute something bigger than grading that function needs)."""
+
+    def __init__(self, reference: dict[str, Callable], cases: list[dict]):
+        self.reference = reference
+        self.calls = 0
+        max_dim, max_ndim, max_size = _array_bounds(cases)
+        self.max_dim, self.max_ndim, self.max_size = 2 * max_dim + 8, max_ndim + 1, 4 * max_size + 64
+
+    def _too_big(self, value: Any, depth: int = 0) -> str | None:
+        if isinstance(value, np.ndarray):
+            if value.ndim > self.max_ndim or value.size > self.max_size or any(n > self.max_dim for n in value.shape):
+                return f"an array of shape {value.shape}, larger than anything grading this function needs"
+        elif isinstance(value, (list, tuple)):
+            if len(value) > 4 * self.max_size:
+                return "a list longer than anything grading this function needs"
+            return next((p for p in (self._too_big(v, depth + 1) for v in value) if p), None)
+        elif isinstance(value, dict):
+            return next((p for p in (self._too_big(v, depth + 1) for v in value.values()) if p), None)
+        return None
+
+    def __call__(self, message: dict) -> dict:
+        name, args, kwargs = message.get("name"), message.get("args"), message.get("kwargs")
+        if type(name) is not str or type(args) is not list or type(kwargs) is not dict:
+            raise _Violation("a call to the grader that is not of the form {name, args, kwargs}")
+        self.calls += 1
+        if self.calls > MAX_CALLS:
+            raise _Violation(f"more than {MAX_CALLS} calls to the reference functions")
+        if name.startswith("$test:"):
+            from autograde import testfunctions
+
+            if name[6:] not in testfunctions.NAMES:
+                raise _Violation("a call to an unknown test function")
+            fn, label = testfunctions.function(name[6:]), "f"
+        elif name in self.reference:
+            fn, label = self.reference[name], f"the reference {name}"
+        else:
+            raise _Violation(f"a call to {_text(name)[:60]!r}, which is not a function it may call")
+        problem = self._too_big([args, kwargs])
+        if problem:
+            return {"type": "raise", "message": f"{label} was called with {problem}"}
+        res = call_case(lambda: fn(*args, **kwargs), {})
+        if res["error"]:
+            return {"type": "raise", "message": f"{label} {res['error']} on the arguments given to it"}
+        return {"type": "return", "value": res["outputs"]}
+
+
+def _cell_errors(message: Any) -> list[str]:
+    if not isinstance(message, dict) or message.get("type") != "ready" or set(message) != {"type", "cell_errors"}:
+        raise _Violation("a message out of turn while the notebook's cells ran")
+    errors = message["cell_errors"]
+    if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
+        raise _Violation("a malformed list of cell errors")
+    return [_text(e) for e in errors[:MAX_CELL_ERRORS]]
+
+
+def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
+    """The result message, checked field by field."""
+    if set(message) == {"type", "missing"} and isinstance(message["missing"], str):
+        return Outcome(failure=_text(message["missing"]))
+    cases = message.get("cases")
+    if set(message) != {"type", "cases"} or not isinstance(cases, list) or len(cases) != n_cases:
+        raise _Violation("a result that is not one answer per input")
+    clean = []
+    for c in cases:
+        if not isinstance(c, dict) or set(c) != {"outputs", "args_after", "error", "not_implemented"} \
+                or not (c["error"] is None or isinstance(c["error"], str)) or type(c["not_implemented"]) is not bool:
+            raise _Violation("a result whose answers are not of the form {outputs, args_after, error, not_implemented}")
+        error = None if c["error"] is None else _text(c["error"])
+        if error and error.startswith("raised MemoryError"):
+            error = f"used more than {limits.describe_memory()} of memory ({error.removeprefix('raised ')})"
+        clean.append({"outputs": c["outputs"], "args_after": c["args_after"], "error": error,
+                      "not_implemented": c["not_implemented"]})
+    return Outcome(cases=clean)
+
+
 class Session:
-    """One notebook's worker: run its code once, then grade functions one at a time."""
+    """One notebook's worker: a template that runs each graded function, with the notebook's code, in a
+    fresh child."""
 
     def __init__(self, cells: list[Cell], limits: Limits):
         self.cells = cells
         self.limits = limits
         self.proc: subprocess.Popen | None = None
-        self.cell_errors: list[str] = []
+        self.ctrl: socket.socket | None = None
+        self.cell_errors: list[str] | None = None
         self.started = time.monotonic()
         self.fatal: str | None = None  # set when the notebook's own code cannot be run at all
+        self._workdir = None
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.limits.notebook_timeout
 
     # -- process
 
     def _spawn(self) -> None:
         command = [sys.executable, "-m", "autograde.worker"]
         sandboxed, _ = sandbox_status()
-        self._workdir = None
         if sandboxed:
             command, cwd = _bwrap_command(command), None
         else:
@@ -165,11 +345,18 @@ class Session:
 
             self._workdir = tempfile.TemporaryDirectory(prefix="autograde-")
             cwd = self._workdir.name
-        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=cwd, env=_environment(),
-                                     start_new_session=True, preexec_fn=_limit(self.limits))
+        parent, child = socket.socketpair()
+        try:
+            self.proc = subprocess.Popen(command, stdin=child, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         cwd=cwd, env=_environment(), start_new_session=True,
+                                         preexec_fn=_limit(self.limits))
+        finally:
+            child.close()
+        self.ctrl = parent
         with _live_lock:
             _live.add(self)
+        parent.settimeout(30)
+        frames.send(parent, {"cells": [[c.index, c.source] for c in self.cells]})
 
     def kill(self) -> None:
         """Kill the worker's process group (and, in the sandbox, its PID namespace with it)."""
@@ -184,61 +371,18 @@ class Session:
         """Kill the worker and everything it started."""
         self.kill()
         proc, self.proc = self.proc, None
+        ctrl, self.ctrl = self.ctrl, None
         with _live_lock:
             _live.discard(self)
-        if proc is None:
-            return
-        proc.wait()
-        for stream in (proc.stdin, proc.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        if ctrl is not None:
+            ctrl.close()
+        if proc is not None:
+            proc.wait()
         if self._workdir is not None:
             self._workdir.cleanup()
+            self._workdir = None
 
-    def _exchange(self, first: dict, deps: dict[str, Callable], timeout: float, until: set[str]) -> list[dict]:
-        """Send ``first`` and answer calls until a message whose type is in ``until``; raise _Dead on trouble."""
-        proc = self.proc
-        timed_out = threading.Event()
-
-        def expire() -> None:
-            timed_out.set()
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-        timer = threading.Timer(timeout, expire)
-        timer.start()
-        received = []
-        try:
-            frames.send(proc.stdin, first)
-            while True:
-                message = frames.receive(proc.stdout)
-                kind = message.get("type") if isinstance(message, dict) else None
-                if kind == "call" and message.get("name") in deps:
-                    frames.send(proc.stdin, _answer(deps[message["name"]], message))
-                    continue
-                received.append(message)
-                if kind in until:
-                    return received
-                if kind not in ("result", "ready", "finished"):
-                    raise _Dead("the student process sent a message the grader does not understand")
-        except (frames.FrameError, BrokenPipeError, OSError) as exc:
-            if timed_out.is_set():
-                raise _Dead(f"timed out after {timeout:g} s") from None
-            try:
-                status = proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                status = None
-            raise _Dead(self._describe_exit(status, exc)) from None
-        finally:
-            timer.cancel()
-
-    def _describe_exit(self, status: int | None, exc: Exception) -> str:
-        if isinstance(exc, frames.FrameError) and "closed" not in str(exc):
-            return f"the student process sent a malformed answer ({exc})"
+    def _describe_exit(self, status: int | None) -> str:
         if status is None:
             return "the student process stopped answering"
         if status in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
@@ -248,89 +392,110 @@ class Session:
                     f"(a memory limit of {self.limits.describe_memory()} applies)")
         return f"the process exited with status {status} before returning"
 
-    def _start(self) -> None:
-        self._spawn()
-        remaining = self.limits.notebook_timeout - (time.monotonic() - self.started)
+    def _finished(self, deadline: float) -> int | None:
+        """The child's exit status, as the template reports it once everything the function left is gone."""
         try:
-            (ready,) = self._exchange({"cells": [(c.index, c.source) for c in self.cells]}, {}, remaining, {"ready"})
-        except _Dead as dead:
-            self.close()
-            reason = str(dead)
-            if reason.startswith("timed out"):
-                reason = f"the notebook's code did not finish running within {self.limits.notebook_timeout:g} s"
-            else:
-                reason = f"the notebook's code could not be run: {reason}"
-            self.fatal = reason
-            return
-        self.cell_errors = [str(e) for e in ready.get("cell_errors") or []]
+            message = frames.receive(self.ctrl, deadline)
+        except frames.FrameError:
+            return None
+        status = message.get("status") if isinstance(message, dict) else None
+        return status if type(status) is int else None
 
     # -- grading
 
-    def run(self, name: str, cases: list[dict], deps: dict[str, Callable]) -> Outcome:
-        """Call ``name`` on every case in a fresh child of the worker."""
-        left = self.limits.notebook_timeout - (time.monotonic() - self.started)
-        if self.fatal is None and left <= 0:
-            return Outcome(failure=f"not run: the notebook's time limit of {self.limits.notebook_timeout:g} s "
-                                   "was reached")
-        if self.proc is None and self.fatal is None:
-            self._start()
+    def run(self, name: str, cases: list[dict], reference: dict[str, Callable]) -> Outcome:
+        """Call ``name`` on every case in a fresh child, with ``reference`` answering the calls it makes to
+        the other graded functions."""
         if self.fatal is not None:
             return Outcome(failure=self.fatal)
-        request = {"type": "function", "function": name, "depends": list(deps), "cases": cases}
-        timeout = min(self.limits.timeout, max(0.1, left))
+        if time.monotonic() >= self.deadline:
+            return Outcome(failure=f"not run: the notebook's time limit of {self.limits.notebook_timeout:g} s "
+                                   "was reached")
+        mine, theirs = socket.socketpair()
         try:
-            messages = self._exchange(request, deps, timeout, {"finished"})
-        except _Dead as dead:
+            if self.proc is None:
+                self._spawn()
+            socket.send_fds(self.ctrl, [b"F"], [theirs.fileno()])
+            frames.send(self.ctrl, {"type": "function", "function": name, "reference": sorted(reference),
+                                    "cases": cases})
+        except OSError as exc:
+            mine.close()
+            self.close()
+            return Outcome(failure=f"the student process could not be started ({exc.strerror or exc})")
+        finally:
+            theirs.close()
+        try:
+            return self._converse(mine, cases, _Answerer(reference, cases))
+        finally:
+            mine.close()
+
+    def _converse(self, data: socket.socket, cases: list[dict], answer: _Answerer) -> Outcome:
+        stage = "cells"
+        deadline = self.deadline
+        try:
+            errors = _cell_errors(frames.receive(data, deadline))
+            if self.cell_errors is None:
+                self.cell_errors = errors
+            stage = "function"
+            timeout = min(self.limits.timeout, self.deadline - time.monotonic())
+            deadline = time.monotonic() + max(0.1, timeout)
+            while True:
+                message = frames.receive(data, deadline)
+                kind = message.get("type") if isinstance(message, dict) else None
+                if kind == "call":
+                    reply = answer(message)
+                    data.settimeout(max(0.01, deadline - time.monotonic()))
+                    frames.send(data, reply)
+                elif kind == "result":
+                    outcome = _outcome(message, len(cases), self.limits)
+                    break
+                else:
+                    raise _Violation("a message the grader does not understand")
+        except frames.FrameTimeout:
             self.close()  # the next function gets a fresh worker
-            reason = str(dead)
-            if timeout < self.limits.timeout and reason.startswith("timed out"):
-                reason = f"not finished when the notebook's time limit of {self.limits.notebook_timeout:g} s was reached"
+            if stage == "cells":
+                self.fatal = f"the notebook's code did not finish running within {self.limits.notebook_timeout:g} s"
+                return Outcome(failure=self.fatal)
+            if deadline >= self.deadline - 0.05 and timeout < self.limits.timeout:
+                return Outcome(failure=f"not finished when the notebook's time limit of "
+                                       f"{self.limits.notebook_timeout:g} s was reached")
+            return Outcome(failure=f"timed out after {self.limits.timeout:g} s")
+        except (TimeoutError, socket.timeout):
+            self.close()
+            return Outcome(failure=f"timed out after {self.limits.timeout:g} s")
+        except _Violation as exc:
+            self.close()
+            return Outcome(failure=f"the student process sent {exc}")
+        except frames.FrameError as exc:
+            if "closed" not in str(exc):
+                self.close()
+                return Outcome(failure=f"the student process sent a malformed answer ({_text(exc)[:200]})")
+            status = self._finished(time.monotonic() + 5)
+            if status is None:
+                self.close()
+            reason = self._describe_exit(status)
+            if stage == "cells":
+                self.fatal = f"the notebook's code could not be run: {reason}"
+                return Outcome(failure=self.fatal)
             return Outcome(failure=reason)
-        result = next((m for m in messages if m.get("type") == "result"), None)
-        status = messages[-1].get("status")
-        if result is None:
-            return Outcome(failure=self._describe_exit(status if isinstance(status, int) else None,
-                                                       frames.FrameError("closed")))
-        return _outcome(result, len(cases), self.limits)
-
-
-def _answer(fn: Callable, message: dict) -> dict:
-    args = message.get("args") or []
-    kwargs = message.get("kwargs") or {}
-    if not isinstance(args, list) or not isinstance(kwargs, dict):
-        return {"type": "raise", "message": "malformed call"}
-    res = call_case(lambda: fn(*args, **kwargs), {})
-    if res["error"]:
-        name = getattr(fn, "__name__", "a graded function")
-        return {"type": "raise", "message": f"the reference {name} {res['error']} on the arguments given to it"}
-    return {"type": "return", "value": res["outputs"]}
-
-
-def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
-    if message.get("missing"):
-        return Outcome(failure=str(message["missing"]))
-    cases = message.get("cases")
-    if not isinstance(cases, list) or len(cases) != n_cases or not all(isinstance(c, dict) for c in cases):
-        return Outcome(failure="the student process sent a malformed answer")
-    clean = []
-    for c in cases:
-        error = None if c.get("error") is None else str(c.get("error"))[:2000]
-        if error and error.startswith("raised MemoryError"):
-            error = f"used more than {limits.describe_memory()} of memory ({error.removeprefix('raised ')})"
-        clean.append({"outputs": c.get("outputs"), "args_after": c.get("args_after"), "error": error,
-                      "not_implemented": c.get("not_implemented") is True})
-    return Outcome(cases=clean)
+        except OSError as exc:
+            self.close()
+            return Outcome(failure=f"the connection to the student process failed ({exc.strerror or exc})")
+        if self._finished(time.monotonic() + 5) is None:
+            self.close()
+        return outcome
 
 
 def run_notebook(cells: list[Cell], functions: list[tuple[str, list[dict], dict[str, Callable]]],
                  limits: Limits, on_done: Callable[[int], None] = lambda n: None) -> tuple[list[Outcome], list[str]]:
-    """Grade a notebook's functions ``(name, cases, deps)`` in one session; also return its cell errors."""
+    """Grade a notebook's functions ``(name, cases, reference functions it may reach)`` in one session; also
+    return its cell errors."""
     session = Session(cells, limits)
     outcomes = []
     try:
-        for name, cases, deps in functions:
-            outcomes.append(session.run(name, cases, deps))
+        for name, cases, reference in functions:
+            outcomes.append(session.run(name, cases, reference))
             on_done(1)
     finally:
         session.close()
-    return outcomes, session.cell_errors
+    return outcomes, session.cell_errors or []

@@ -8,11 +8,12 @@ In a notebook::
     check(rnn_cell_forward)        # a self-check cell: prints each check, returns the points
 
 ``check(fn)`` runs ``fn`` in the kernel on the *visible* cases stored beside the notebook by
-``python -m autograde build`` (no solutions needed), with the same checks and messages as the grader.
-A backward function's gradient check compares it with finite differences of the student's *own* forward
-function. ``check.grade(fn)`` is the hidden test of the nbgrader version: hidden inputs and the reference
-from ``solutions/``, dependencies replaced by the reference, exactly as ``python -m autograde grade``
-scores it (but in the kernel, where the student's code could interfere: see docs/design.md).
+``python -m autograde build`` (no solutions needed), with the same checks and messages as the grader, and
+the same score on those cases: the stored file holds the reference's finite-difference gradients and its
+answers to the calls the reference makes to other graded functions on those cases, which ``fn`` gets when it
+makes the same calls (as the grader gives it the reference's). ``check.grade(fn)`` is the hidden test of
+the nbgrader version: hidden inputs and the reference from ``solutions/``, dependencies replaced by the
+reference, exactly as ``python -m autograde grade`` scores it (but in the kernel, where the student's code could interfere: see docs/design.md).
 
 Both return the points as a float, the last value of the cell, which nbgrader reads as partial credit.
 Nothing is printed to stderr (nbgrader would give such a cell 0 points).
@@ -20,6 +21,7 @@ Nothing is printed to stderr (nbgrader would give such a cell 0 points).
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 import warnings
@@ -29,7 +31,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograde import paths, reference, specs, wire
+from autograde import paths, reference, specs, stored, wire
 from autograde.calls import run_cases
 from autograde.checks import Prepared, judge
 from autograde.results import FunctionResult
@@ -51,41 +53,70 @@ def _find_stored(stem: str) -> Path | None:
     return None
 
 
-def visible_prepared(stem: str, name: str, fns: Callable[[str], Callable]) -> Prepared | str:
-    """The visible cases of a function from the stored file, or a message saying why there are none."""
-    nb = specs.get(stem)
-    fspec = nb.function(name)
+def _stored_function(stem: str, name: str) -> dict | str:
+    """What the build stored for a function's visible cases, or a message saying why there is nothing."""
     path = _find_stored(stem)
     if path is None:
         return (f"the stored cases {stem}.selfcheck.json were not found beside the notebook; "
                 "run `python -m autograde build` or copy the file from assignments/")
     data = _stored(str(path), path.stat().st_mtime).get("functions", {}).get(name)
-    if data is None:
+    if data is None or "calls" not in data:
         return f"{path.name} has no cases for {name}; run `python -m autograde build`"
+    return data
+
+
+def visible_prepared(stem: str, name: str) -> Prepared | str:
+    """The visible cases of a function from the stored file, or a message saying why there are none."""
+    fspec = specs.get(stem).function(name)
+    data = _stored_function(stem, name)
+    if isinstance(data, str):
+        return data
     cases = [Case(c["label"], wire.from_json(c["args"]), wire.from_json(c["context"]), c["edge"])
              for c in data["cases"]]
     expected = [wire.from_json(e) for e in data["expected"]]
     mistakes = [[wire.from_json(m) for m in per_case] for per_case in data["mistakes"]]
-    numeric, numeric_error = reference.numeric_gradients(fspec, cases, fns)
-    return Prepared(fspec, cases, expected, lambda i, j: mistakes[i][j], numeric, numeric_error)
+    numeric = [wire.from_json(n) for n in data["numeric"]] if data.get("numeric") is not None else None
+    return Prepared(fspec, cases, expected, lambda i, j: mistakes[i][j], numeric,
+                    None if numeric is not None or fspec.gradient is None else f"{name} has no stored gradients")
 
 
-def _student_fns(fn: Callable) -> Callable[[str], Callable]:
-    namespace = getattr(fn, "__globals__", {})
+class _Replay:
+    """A dependency as a self-check calls it: the reference's recorded answer to a call the build recorded
+    (the same call, to a tolerance), else the student's own function. ``fell_through`` tells whether the
+    student's own was called."""
 
-    def fns(name: str) -> Callable:
-        if not callable(namespace.get(name)):
-            raise NameError(f"{name} is not defined in this notebook")
-        return namespace[name]
+    def __init__(self, name: str, recorded: list[dict], own: Any):
+        self.name, self.own, self.fell_through = name, own, False
+        self.recorded = [(wire.from_json(c["args"]), c["outputs"]) for c in recorded if c["name"] == name]
+        self.signature = None
+        if callable(own):
+            try:
+                self.signature = inspect.signature(own)
+            except (TypeError, ValueError):
+                pass
 
-    return fns
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        given = args
+        if kwargs and self.signature is not None:
+            try:
+                bound = self.signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                given = tuple(bound.arguments.values())
+            except TypeError:
+                pass
+        for rec_args, outputs in self.recorded:
+            if stored.close(tuple(given), rec_args, rtol=1e-7, atol=1e-10):
+                return wire.from_json(outputs)
+        self.fell_through = True
+        if not callable(self.own):
+            raise NameError(f"{self.name} is not defined in this notebook")
+        return self.own(*args, **kwargs)
 
 
-def _judge_in_kernel(fspec, fn: Callable, prep: Prepared | str, deps: dict[str, Callable]) -> FunctionResult:
-    if isinstance(prep, str):
-        return judge(Prepared(fspec, [], [], lambda i, j: None), prep)
-    namespace = fn.__globals__ if hasattr(fn, "__globals__") else {}
-    return judge(prep, run_cases(fn, namespace, [c.args for c in prep.cases], deps))
+def _replays(stem: str, fspec, namespace: dict) -> dict[str, _Replay]:
+    data = _stored_function(stem, fspec.name)
+    calls = [c for per_case in data["calls"] for c in per_case] if isinstance(data, dict) else []
+    return {dep: _Replay(dep, calls, namespace.get(dep)) for dep in fspec.depends}
 
 
 def format_result(result: FunctionResult, mode: str, seconds: float) -> str:
@@ -95,6 +126,63 @@ def format_result(result: FunctionResult, mode: str, seconds: float) -> str:
     for chk in result.checks:
         lines.append(f"  {'✓' if chk.passed else '✗'} {chk.name} ({chk.points:g}): {chk.message}")
     return "\n".join(lines)
+
+
+def _judge(fspec, fn: Callable, prep: Prepared | str, deps: dict[str, Callable]) -> FunctionResult:
+    if isinstance(prep, str):
+        return judge(Prepared(fspec, [], [], lambda i, j: None), prep)
+    namespace = fn.__globals__ if hasattr(fn, "__globals__") else {}
+    return judge(prep, run_cases(fn, namespace, [c.args for c in prep.cases], deps))
+
+
+def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[FunctionResult, list[str]]:
+    """``fn``'s result on the visible cases, and notes about the student's functions that it calls.
+
+    ``fn`` calls the student's own dependencies, except for the calls the build recorded for these cases,
+    which get the reference's recorded answer, as the grader's calls do: so the score is the grader's on
+    these cases, and a mistake in a dependency is charged to it, not to ``fn``. When ``fn`` made another
+    call to a dependency that fails its own self-check, the failures here are said to be likely its.
+    """
+    nb = specs.get(stem)
+    fspec = nb.function(name)
+    namespace = fn.__globals__ if hasattr(fn, "__globals__") else {}
+    replays = _replays(stem, fspec, namespace)
+    result = _judge(fspec, fn, visible_prepared(stem, name), replays)
+    notes = []
+    for dep, replay in replays.items():
+        home = nb.home_of(dep)
+        if depth > 4:
+            continue
+        if not _wrong_as_it_runs(home, dep, replay.own):  # (with the student's own functions below it)
+            continue
+        own, _ = visible_result(home, dep, replay.own, depth + 1)  # as its own self-check cell shows it
+        where = "" if home == stem else f" (notebook {home})"
+        below = [d for d in specs.get(home).function(dep).depends
+                 if _wrong_as_it_runs(specs.get(home).home_of(d), d, getattr(replay.own, "__globals__", {}).get(d))]
+        failing = (f"Note: your {dep}{where} does not pass its own self-check ({own.score:g} / {own.max_score:g})"
+                   if own.score < own.max_score else
+                   f"Note: your {dep}{where} gives wrong answers because "
+                   f"{' and '.join(below) or 'a function it calls'}, which it calls, does not pass its own self-check")
+        if replay.fell_through and result.score < result.max_score:
+            notes.append(f"{failing}, and {name} called it on inputs other than the reference's, so it is the "
+                         f"likely cause of what fails below: fix {dep} first. (The grader gives {name} the "
+                         f"reference {dep}, so a mistake in {dep} costs points only once.)")
+            for chk in result.checks:
+                if not chk.passed:
+                    chk.message = chk.message.split(". Hint: ")[0] + f". Likely cause: {dep} (see the note above)."
+        else:
+            notes.append(f"{failing}. Here {name} got the reference {dep}'s answers to its calls, as in the grader, "
+                         f"so the result below is {name}'s own.")
+    return result, notes
+
+
+def _wrong_as_it_runs(stem: str, name: str, fn: Any) -> bool:
+    """Whether the student's ``fn`` fails its visible cases as it really runs, calling the student's own
+    functions (no recorded answers)."""
+    if not callable(fn) or name not in {f.name for f in specs.get(stem).functions}:
+        return False
+    fspec = specs.get(stem).function(name)
+    return _judge(fspec, fn, visible_prepared(stem, name), {}).score < fspec.max_score
 
 
 class SelfCheck:
@@ -111,53 +199,26 @@ class SelfCheck:
                             f"{', '.join(f.name for f in self.spec.functions)}")
         return name
 
-    def _run(self, fn: Callable, prep: Callable[[], Prepared | str], deps: dict[str, Callable], mode: str,
-             notes: Callable[[], list[str]] = list) -> float:
+    def _run(self, fn: Callable, run: Callable[[str], tuple[FunctionResult, list[str]]], mode: str) -> float:
         start = time.perf_counter()
         name = self._name(fn)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            result = _judge_in_kernel(self.spec.function(name), fn, prep(), deps)
-            lines = notes()
+            result, lines = run(name)
         lines.append(format_result(result, mode, time.perf_counter() - start))
         print("\n".join(lines))
         return result.score
 
     def __call__(self, fn: Callable) -> float:
         """Check ``fn`` on the visible cases; print what passed and failed; return the points."""
-        name = self._name(fn)
-        return self._run(fn, lambda: visible_prepared(self.stem, name, _student_fns(fn)), {}, "self-check",
-                         notes=lambda: self._dependency_notes(fn))
-
-    def _dependency_notes(self, fn: Callable) -> list[str]:
-        """Warnings about the student's functions that ``fn`` relies on and that fail their own self-check.
-
-        In a self-check ``fn`` calls the student's own versions (the grader gives it the reference ones), and a
-        backward function is checked against the student's own forward: a mistake there shows up here too.
-        """
-        fspec = self.spec.function(fn.__name__)
-        relied_on = list(fspec.depends)
-        if fspec.gradient and fspec.gradient.forward and fspec.gradient.forward not in relied_on:
-            relied_on.append(fspec.gradient.forward)
-        notes = []
-        for dep in relied_on:
-            dep_fn = getattr(fn, "__globals__", {}).get(dep)
-            home = self.spec.home_of(dep)
-            if not callable(dep_fn) or dep not in {f.name for f in specs.get(home).functions}:
-                continue
-            dep_spec = specs.get(home).function(dep)
-            result = _judge_in_kernel(dep_spec, dep_fn, visible_prepared(home, dep, _student_fns(dep_fn)), {})
-            if result.score < result.max_score:
-                where = "" if home == self.stem else f" (notebook {home})"
-                notes.append(f"Note: your {dep}{where} does not pass its own self-check "
-                             f"({result.score:g} / {result.max_score:g}), and this check relies on it: fix {dep} "
-                             f"first. (The grader gives {fn.__name__} the reference {dep}, so a mistake in "
-                             f"{dep} costs points only once.)")
-        return notes
+        return self._run(fn, lambda name: visible_result(self.stem, name, fn), "self-check")
 
     def grade(self, fn: Callable, seed: int | None = None) -> float:
         """Grade ``fn`` as the grader does: hidden inputs, the reference from solutions/."""
-        name = self._name(fn)
         seed = hidden_seed() if seed is None else seed
-        deps = reference.dependencies(self.stem, name)
-        return self._run(fn, lambda: reference.prepare(self.stem, name, seed), deps, "graded")
+
+        def run(name: str) -> tuple[FunctionResult, list[str]]:
+            prep = reference.prepare(self.stem, name, seed)
+            return _judge(prep.spec, fn, prep, reference.dependencies(self.stem, name)), []
+
+        return self._run(fn, run, "graded")

@@ -55,6 +55,16 @@ class Case:
 
 
 @dataclass(frozen=True)
+class GradientHint:
+    """A hint given when a gradient check finds exactly the gradients ``keys`` wrong (with ``only=False``: at
+    least those), e.g. ``GradientHint(("da_prev",), "only da_prev is wrong: it goes back through Waa")``."""
+
+    keys: tuple[str, ...]
+    hint: str
+    only: bool = True
+
+
+@dataclass(frozen=True)
 class Gradient:
     """A gradient check: the function's returned gradients against finite differences of a forward pass.
 
@@ -69,6 +79,15 @@ class Gradient:
     numeric: Callable[[Callable | None, dict], dict[str, np.ndarray]]
     within: str | None = None
     tolerance: float = 1e-6
+    # hints from which gradients are wrong (see autograde.checks.gradient_hint): the spec's own first, then
+    # the engine's, which say where to look when every key is wrong (at what they share: ``shared``) and
+    # when only the gradients that flow back in time (``through_time``, e.g. da_prev) are wrong
+    hints: tuple[GradientHint, ...] = ()
+    shared: str = "the gradient arriving from above and the derivative of the activation it goes through"
+    through_time: tuple[str, ...] = ()
+    # a gradient computed by the chain rule (``forward`` set) agrees with the reference's to ~1e-15 in float64,
+    # one computed by finite differences to ~1e-10 at best: above this relative error, it is not backpropagation
+    analytic: float | None = 1e-11
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ import numpy as np
 # kinds of array that may cross; object arrays never do
 _DTYPE_KINDS = "biuf"
 MAX_DEPTH = 32
+MAX_HEADER = 8 * 2**20  # bytes of a frame's JSON tree: the structure only (arrays travel as blobs)
+MAX_INT = 2**63
 
 
 class WireError(ValueError):
@@ -46,33 +48,48 @@ def _describe(value: Any) -> str:
     return f"an object of type {type(value).__module__}.{type(value).__qualname__}"
 
 
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates (which no UTF-8 file can hold) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def _walk(value: Any, array: Callable[[np.ndarray], Any], depth: int = 0) -> Any:
+    """Plain data from ``value``. Subclasses of dict, list, tuple, str, int and float cross as what they are
+    (an OrderedDict as a dict, a namedtuple as a tuple), read through the base type's own methods."""
     if depth > MAX_DEPTH:
         raise WireError(f"data nested more than {MAX_DEPTH} levels deep")
     t = type(value)
-    if value is None or t is bool or t is str:
+    if value is None or t is bool:
         return value
-    if t is int:
-        if abs(value) >= 2**63:
+    if isinstance(value, str):
+        return clean_text(str.__str__(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = int.__index__(value)
+        if abs(value) >= MAX_INT:
             raise WireError("an integer too large for 64 bits")
         return value
-    if t is float:
-        return value
+    if isinstance(value, float):
+        return float.__float__(value)
     if isinstance(value, (np.floating, np.integer, np.bool_)) and type(value).__module__ == "numpy":
         return _walk(value.item(), array, depth)
     if isinstance(value, np.ndarray) and type(value).__module__ == "numpy":
         if value.dtype.kind not in _DTYPE_KINDS:
             raise WireError(f"an array of dtype {value.dtype}, not a numeric array")
         return {"$array": array(np.array(value, copy=True, order="C"))}
-    if t is tuple:
-        return {"$tuple": [_walk(v, array, depth + 1) for v in value]}
-    if t is list:
-        return [_walk(v, array, depth + 1) for v in value]
-    if t is dict:
+    if isinstance(value, tuple):
+        return {"$tuple": [_walk(tuple.__getitem__(value, i), array, depth + 1) for i in range(tuple.__len__(value))]}
+    if isinstance(value, list):
+        return [_walk(list.__getitem__(value, i), array, depth + 1) for i in range(list.__len__(value))]
+    if isinstance(value, dict):
         out = {}
-        for k, v in value.items():
-            if type(k) is not str:
+        for k, v in list(dict.items(value)):
+            if not isinstance(k, str):
                 raise WireError(f"a dict key that is {_describe(k)}, not a string")
+            k = clean_text(str.__str__(k))
             if k.startswith("$"):
                 raise WireError(f"a dict key starting with '$' ({k!r})")
             out[k] = _walk(v, array, depth + 1)
@@ -83,19 +100,37 @@ def _walk(value: Any, array: Callable[[np.ndarray], Any], depth: int = 0) -> Any
 
 
 def _unwalk(tree: Any, array: Callable[[Any], np.ndarray], depth: int = 0) -> Any:
+    """The value a tree stands for, checking every node: what comes from the student's process is untrusted."""
     if depth > MAX_DEPTH + 1:
-        raise WireError("data nested too deeply")
-    if isinstance(tree, list):
+        raise WireError(f"data nested more than {MAX_DEPTH} levels deep")
+    t = type(tree)
+    if tree is None or t is bool or t is float:
+        return tree
+    if t is int:
+        if abs(tree) >= MAX_INT:
+            raise WireError("an integer too large for 64 bits")
+        return tree
+    if t is str:
+        return clean_text(tree)
+    if t is list:
         return [_unwalk(v, array, depth + 1) for v in tree]
-    if isinstance(tree, dict):
-        if "$array" in tree:
-            return array(tree["$array"])
-        if "$tuple" in tree:
-            return tuple(_unwalk(v, array, depth + 1) for v in tree["$tuple"])
-        if "$function" in tree:
-            return FunctionRef(str(tree["$function"]))
-        return {k: _unwalk(v, array, depth + 1) for k, v in tree.items()}
-    return tree
+    if t is dict:
+        if any(type(k) is not str for k in tree):
+            raise WireError("a dict key that is not a string")
+        special = [k for k in tree if k.startswith("$")]
+        if special:
+            if len(tree) != 1:
+                raise WireError("a malformed tagged value")
+            ((tag, inner),) = tree.items()
+            if tag == "$array":
+                return array(inner)
+            if tag == "$tuple" and type(inner) is list:
+                return tuple(_unwalk(v, array, depth + 1) for v in inner)
+            if tag == "$function" and type(inner) is str:
+                return FunctionRef(clean_text(inner))
+            raise WireError(f"a malformed tagged value ({clean_text(tag)[:40]!r})")
+        return {clean_text(k): _unwalk(v, array, depth + 1) for k, v in tree.items()}
+    raise WireError(f"a value of type {t.__name__}")
 
 
 # ---------------------------------------------------------------------------------------------- binary frames
@@ -115,29 +150,65 @@ def dumps(value: Any) -> bytes:
     return struct.pack("<Q", len(header)) + header + b"".join(blobs)
 
 
+def _read_npy(blob: bytes) -> np.ndarray:
+    """An array from ``.npy`` bytes, after checking that its header describes exactly the bytes there are
+    (so that a header claiming a huge shape allocates nothing)."""
+    buf = io.BytesIO(blob)
+    try:
+        version = np.lib.format.read_magic(buf)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(buf, max_header_size=10_000)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(buf, max_header_size=10_000)
+        else:
+            raise ValueError(f"version {version}")
+    except (ValueError, TypeError, SyntaxError, OverflowError, struct.error) as exc:
+        raise WireError(f"a malformed array ({str(exc)[:100]})") from None
+    if dtype.kind not in _DTYPE_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise WireError(f"an array of dtype {dtype}")
+    if len(shape) > MAX_DEPTH or any(type(n) is not int or n < 0 for n in shape):
+        raise WireError("an array with a malformed shape")
+    count = 1
+    for n in shape:
+        count *= n
+    data = blob[buf.tell():]
+    if count * dtype.itemsize != len(data):
+        raise WireError(f"an array whose header says shape {tuple(shape)[:8]} but whose data has {len(data)} bytes")
+    a = np.frombuffer(data, dtype=dtype, count=count).reshape(shape, order="F" if fortran else "C")
+    return a.astype(dtype.newbyteorder("="), copy=True)
+
+
 def loads(data: bytes) -> Any:
-    """Decode a frame written by :func:`dumps`; never unpickles."""
+    """Decode a frame written by :func:`dumps`; never unpickles. Every part is checked: structure, types,
+    sizes and depth; anything else is a :class:`WireError`."""
     try:
         (n,) = struct.unpack_from("<Q", data, 0)
+        if n > MAX_HEADER or 8 + n > len(data):
+            raise ValueError(f"a header of {n} bytes")
         header = json.loads(data[8 : 8 + n].decode())
+        if type(header) is not dict or set(header) != {"tree", "sizes"} or type(header["sizes"]) is not list:
+            raise ValueError("not a frame header")
         offsets, pos = [], 8 + n
         for size in header["sizes"]:
-            offsets.append((pos, pos + int(size)))
-            pos += int(size)
-    except (struct.error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise WireError(f"a malformed frame ({exc})") from None
+            if type(size) is not int or size < 0:
+                raise ValueError("a bad blob size")
+            offsets.append((pos, pos + size))
+            pos += size
+        if pos != len(data):
+            raise ValueError(f"{len(data) - pos} bytes more than the header says")
+    except (struct.error, ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as exc:
+        raise WireError(f"a malformed frame ({str(exc)[:100]})") from None
 
     def array(i: Any) -> np.ndarray:
-        try:
-            start, end = offsets[int(i)]
-            a = np.lib.format.read_array(io.BytesIO(data[start:end]), allow_pickle=False)
-        except (IndexError, ValueError, TypeError) as exc:
-            raise WireError(f"a malformed array ({exc})") from None
-        if a.dtype.kind not in _DTYPE_KINDS:
-            raise WireError(f"an array of dtype {a.dtype}")
-        return a
+        if type(i) is not int or not 0 <= i < len(offsets):
+            raise WireError("a malformed array reference")
+        start, end = offsets[i]
+        return _read_npy(data[start:end])
 
-    return _unwalk(header["tree"], array)
+    try:
+        return _unwalk(header["tree"], array)
+    except RecursionError:
+        raise WireError("data nested too deeply") from None
 
 
 # ------------------------------------------------------------------------------------------------- JSON files
@@ -152,8 +223,14 @@ def to_json(value: Any) -> Any:
 
 
 def from_json(tree: Any) -> Any:
-    def array(spec: dict) -> np.ndarray:
-        return np.array(spec["data"], dtype=np.dtype(spec["dtype"])).reshape(spec["shape"])
+    def array(spec: Any) -> np.ndarray:
+        try:
+            a = np.array(spec["data"], dtype=np.dtype(spec["dtype"])).reshape(spec["shape"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise WireError(f"a malformed array ({exc})") from None
+        if a.dtype.kind not in _DTYPE_KINDS:
+            raise WireError(f"an array of dtype {a.dtype}")
+        return a
 
     return _unwalk(tree, array)
 

@@ -1,54 +1,112 @@
-"""The student's process: runs a notebook's code once, then each graded function in a child of its own.
+"""The student's process: a clean template that forks one child per graded function.
 
 Started by :mod:`autograde.runner` as ``python -m autograde.worker`` (inside the sandbox when there is
-one). It judges nothing. The conversation, in :mod:`autograde.frames` on its stdin and stdout:
+one), with a control socket as its stdin. It judges nothing, and no student code ever runs in it: the
+template only reads the notebook's cells, then for each function receives a socket of its own (passed over
+the control socket) and forks a child, which
 
-1. the grader sends ``{"cells": [[index, source], ...]}``; the worker runs them and answers
+1. runs the notebook's cells in a fresh namespace like a kernel's (``display``, ``get_ipython``) and says
    ``{"type": "ready", "cell_errors": [...]}``;
-2. for each function the grader sends ``{"type": "function", "function", "depends", "cases"}``; the worker
-   forks a child, which calls the function on each case and answers ``{"type": "result", "cases": [...]}``;
-   calls to the graded functions it depends on go back to the grader (``{"type": "call"}``), which answers
-   with the reference's outputs, so no reference code is here. When the child is gone the worker says
-   ``{"type": "finished", "status": exit status}``, so that a child that died says so.
+2. calls the function on each case with every other graded function it can reach standing in as a call
+   back to the grader (``{"type": "call"}``, answered with the reference's outputs: no reference code is
+   here), and so are the test functions a case passes as an argument;
+3. says ``{"type": "result", "cases": [...]}`` and exits.
 
-Each function thus starts from the state the notebook's cells left, and a crash, an exit or a patch in one
-function cannot reach another. Before any student code runs, the pipes move to private file descriptors and
-fds 0, 1 and 2 point to /dev/null, so that what the student's code prints cannot mix with the answers.
+When the child is gone the template kills whatever it left running, empties /tmp and /dev/shm and removes
+System V IPC objects, then says ``{"type": "finished", "status": exit status}`` on the control socket, which
+no student code can reach (the child closes it first, and the template is not dumpable, so not traceable).
+Each function thus starts from the notebook's code alone: nothing one function does or leaves behind reaches
+the next, and what the student's code writes on its own socket concerns its own function only.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import sys
-from typing import Any, BinaryIO
+import types
+from typing import Any, Callable
 
-from autograde import calls, frames
-from course_utils.notebooks import Cell, exec_cells
+from autograde import calls, frames, wire
 
 SANDBOX_FLAG = "AUTOGRADE_SANDBOXED"
 
 
-def _private_pipes() -> tuple[BinaryIO, BinaryIO]:
-    inp = os.fdopen(os.dup(0), "rb", buffering=0)
-    out = os.fdopen(os.dup(1), "wb")
+def _quiet_stdio() -> socket.socket:
+    """The control socket (fd 0) moved to a private descriptor; fds 0, 1 and 2 to /dev/null."""
+    ctrl = socket.socket(fileno=os.dup(0))
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
-    return inp, out
+    return ctrl
 
 
-def _proxy(name: str, inp: BinaryIO, out: BinaryIO):
+def _not_dumpable() -> None:
+    """Children cannot read or trace this process's memory (PR_SET_DUMPABLE = 0)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _selfcheck_stub() -> types.ModuleType:
+    """``autograde.selfcheck`` as student code sees it while graded: self-check cells do nothing here."""
+    module = types.ModuleType("autograde.selfcheck")
+
+    class SelfCheck:
+        def __init__(self, stem: str = "", *args: Any, **kwargs: Any):
+            self.stem = stem
+
+        def __call__(self, fn: Any = None, *args: Any, **kwargs: Any) -> float:
+            return 0.0
+
+        grade = __call__
+
+    module.SelfCheck = SelfCheck
+    return module
+
+
+def _proxy(name: str, label: str, inp, out) -> Callable:
     def call(*args: Any, **kwargs: Any) -> Any:
         frames.send(out, {"type": "call", "name": name, "args": list(args), "kwargs": kwargs})
         reply = frames.receive(inp)
-        if reply.get("type") != "return":
-            raise RuntimeError(reply.get("message", f"{name} failed"))
-        return reply["value"]
+        if not isinstance(reply, dict) or reply.get("type") != "return":
+            message = reply.get("message") if isinstance(reply, dict) else None
+            raise RuntimeError(message if isinstance(message, str) else f"{label} failed")
+        return reply.get("value")
 
-    call.__name__ = name
+    call.__name__ = call.__qualname__ = label
     return call
+
+
+def _child(request: dict, cells: list, sock: socket.socket) -> None:
+    """In the child: run the cells, then the function on every case, and say what came back."""
+    from course_utils import notebooks
+
+    inp = out = sock
+    sys.modules["autograde.selfcheck"] = _selfcheck_stub()
+    namespace = notebooks.kernel_namespace("__main__")
+    errors = notebooks.exec_cells(cells, namespace, catch=BaseException)
+    frames.send(out, {"type": "ready", "cell_errors": [e.message for e in errors]})
+
+    name = request["function"]
+    fn = namespace.get(name)
+    if not callable(fn):
+        what = "no function" if fn is None else f"{name} is not a function, and no function"
+        frames.send(out, {"type": "result", "missing": f"{what} named {name} was defined (was it renamed or deleted?)"})
+        return
+    deps = {dep: _proxy(dep, dep, inp, out) for dep in request["reference"]}
+
+    def resolve(ref: wire.FunctionRef) -> Callable:
+        return _proxy(f"$test:{ref.name}", "f", inp, out)
+
+    results = calls.run_cases(fn, namespace, request["cases"], deps, resolve)
+    frames.send(out, {"type": "result", "cases": results})
 
 
 def _in_own_pid_namespace() -> bool:
@@ -64,8 +122,6 @@ def _in_own_pid_namespace() -> bool:
 
 def _reap_strays() -> None:
     """Kill whatever a function left running (a daemon it started), so that it cannot reach the next one."""
-    if not _in_own_pid_namespace():
-        return
     keep = {1, os.getpid(), os.getppid()}
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) not in keep:
@@ -75,43 +131,81 @@ def _reap_strays() -> None:
                 pass
 
 
-def _run_function(request: dict, namespace: dict, inp: BinaryIO, out: BinaryIO) -> None:
-    """In the child: call the function on every case and send the result."""
-    name = request["function"]
-    fn = namespace.get(name)
-    if not callable(fn):
-        what = "no function" if fn is None else f"{name} is not a function, and no function"
-        frames.send(out, {"type": "result", "missing": f"{what} named {name} was defined (was it renamed or deleted?)"})
+def _remove_ipc() -> None:
+    """Remove the System V shared memory, semaphores and message queues a function left (IPC_RMID = 0)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
         return
-    deps = {dep: _proxy(dep, inp, out) for dep in request["depends"]}
-    results = calls.run_cases(fn, namespace, request["cases"], deps)
-    frames.send(out, {"type": "result", "cases": results})
+    for table, remove in (("shm", lambda i: libc.shmctl(i, 0, None)), ("sem", lambda i: libc.semctl(i, 0, 0)),
+                          ("msg", lambda i: libc.msgctl(i, 0, None))):
+        try:
+            with open(f"/proc/sysvipc/{table}") as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 1 and fields[1].isdigit():
+                remove(int(fields[1]))
+
+
+def _wipe() -> None:
+    """Leave nothing of a function for the next: other processes, files in /tmp and /dev/shm, IPC objects."""
+    _reap_strays()
+    for folder in ("/tmp", "/dev/shm"):
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            path = os.path.join(folder, entry)
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
+            except OSError:
+                pass
+    _remove_ipc()
 
 
 def main() -> int:
-    inp, out = _private_pipes()
-    first = frames.receive(inp)
-    namespace: dict = {"__name__": "__main__"}
+    ctrl = _quiet_stdio()
+    _not_dumpable()
+    ctrl_in = ctrl_out = ctrl
+    first = frames.receive(ctrl_in)
+    from course_utils.notebooks import Cell
+
     cells = [Cell(int(i), str(src)) for i, src in first["cells"]]
-    cell_errors = [e.message for e in exec_cells(cells, namespace, catch=BaseException)]
-    frames.send(out, {"type": "ready", "cell_errors": cell_errors})
+    import numpy  # noqa: F401 - imported once here rather than in every child
+
+    sandboxed = _in_own_pid_namespace()
     while True:
         try:
-            request = frames.receive(inp)
-        except frames.FrameError:
+            _, fds, _, _ = socket.recv_fds(ctrl, 1, 1)
+            request = frames.receive(ctrl_in)
+        except (frames.FrameError, OSError):
             os._exit(0)
-        if request.get("type") != "function":
+        if not fds or not isinstance(request, dict) or request.get("type") != "function":
             os._exit(0)
         pid = os.fork()
         if pid == 0:
             try:
-                _run_function(request, namespace, inp, out)
-                out.flush()
+                ctrl.close()
+                for fd in fds[1:]:
+                    os.close(fd)
+                _child(request, cells, socket.socket(fileno=fds[0]))
             finally:
                 os._exit(0)  # nothing the student's code registered (atexit, threads) runs after the answer
+        for fd in fds:
+            os.close(fd)
         _, status = os.waitpid(pid, 0)
-        _reap_strays()
-        frames.send(out, {"type": "finished", "status": os.waitstatus_to_exitcode(status)})
+        if sandboxed:
+            _wipe()
+        frames.send(ctrl_out, {"type": "finished", "status": os.waitstatus_to_exitcode(status)})
 
 
 if __name__ == "__main__":

@@ -51,15 +51,89 @@ def is_test_cell(cell: Any) -> bool:
     return bool(nbg.get("grade")) and not nbg.get("solution")
 
 
+def grade_id(cell: Any) -> str | None:
+    """A cell's nbgrader grade_id, if it has one that is a string."""
+    value = _meta(cell).get("grade_id")
+    return value if isinstance(value, str) else None
+
+
 def is_demo_cell(cell: Any) -> bool:
     nbg = _meta(cell)
-    return bool(nbg.get("locked")) and str(nbg.get("grade_id", "")).startswith(DEMO_PREFIX)
+    return nbg.get("locked") is True and (grade_id(cell) or "").startswith(DEMO_PREFIX)
 
 
-def _strip_magics(source: str) -> str:
-    """IPython-only lines (``%magic``, ``!shell``) become blank lines, keeping line numbers."""
-    lines = source.splitlines()
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+def to_python(source: str) -> str:
+    """A cell's source as Python, the way IPython turns it into Python before running it.
+
+    Plain Python is left as it is; anything else (``%magic``, ``!shell``, ``np.exp?``, prompts, indented cells)
+    goes through IPython's own input transformers, which turn it into calls on ``get_ipython()`` (which
+    :func:`kernel_namespace` provides outside a kernel).
+    """
+    try:
+        compile(source, "<cell>", "exec")
+        return source
+    except (SyntaxError, ValueError):
+        pass
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # IPython comes with the course's Jupyter; without it the cell is run as it is
+        return source
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - a cell IPython cannot read either: its SyntaxError is reported when run
+        return source
+
+
+class _Shell:
+    """What student code may ask of ``get_ipython()`` outside a kernel: magics and shell commands do nothing,
+    except that a cell magic that runs its cell (``%%time``, ``%%capture``...) runs it."""
+
+    _RUNS_ITS_CELL = {"time", "timeit", "capture", "prun", "writefile"}
+
+    def __init__(self, namespace: dict):
+        self._namespace = namespace
+        self.user_ns = namespace
+
+    def run_line_magic(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def run_cell_magic(self, name: str, line: str, cell: str) -> None:
+        if name in self._RUNS_ITS_CELL and name != "writefile":
+            exec(compile(cell, "<cell magic>", "exec"), self._namespace)
+        return None
+
+    def system(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def getoutput(self, *args: Any, **kwargs: Any) -> list:
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def _display(*objs: Any, **kwargs: Any) -> None:
+    """IPython's display() outside a kernel: prints each object's repr."""
+    for obj in objs:
+        print(repr(obj))
+
+
+def kernel_namespace(name: str = "__main__") -> dict:
+    """A fresh namespace with what a Jupyter kernel provides to a notebook's code: ``display`` and
+    ``get_ipython``."""
+    namespace: dict = {"__name__": name, "display": _display}
+    shell = _Shell(namespace)
+    namespace["get_ipython"] = lambda: shell
+    return namespace
+
+
+def _text(value: Any, index: int) -> str:
+    """A cell's source: a string, or a list of strings (nbformat's two forms); ValueError otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return "".join(value)
+    raise ValueError(f"cell {index} is malformed: its source is not text")
 
 
 def code_cells(nb: Any, demo_ids: frozenset[str] | None = None) -> list[Cell]:
@@ -71,16 +145,15 @@ def code_cells(nb: Any, demo_ids: frozenset[str] | None = None) -> list[Cell]:
     """
     cells = []
     for i, cell in enumerate(nb.get("cells", []), start=1):
+        if not isinstance(cell, dict):
+            raise ValueError(f"cell {i} is malformed: it is not a JSON object")
         if demo_ids is None:
             demo = is_demo_cell(cell)
         else:
-            demo = _meta(cell).get("grade_id") in demo_ids
+            demo = grade_id(cell) in demo_ids
         if cell.get("cell_type") != "code" or is_test_cell(cell) or demo:
             continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(source)
-        cells.append(Cell(i, _strip_magics(str(source))))
+        cells.append(Cell(i, to_python(_text(cell.get("source", ""), i))))
     return cells
 
 
@@ -94,7 +167,10 @@ def describe_exception(exc: BaseException) -> str:
     if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith("<cell "):
         where = f" ({exc.filename[1:-1]}, line {exc.lineno})"
         return f"SyntaxError: {exc.msg}{where}"
-    text = str(exc)
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 - an exception whose message itself raises
+        text = "(its message could not be shown)"
     if len(text) > 300:
         text = text[:300] + "…"
     return f"{type(exc).__name__}: {text}{where}" if text else f"{type(exc).__name__}{where}"
@@ -142,7 +218,7 @@ def parse_notebook(text: str) -> dict:
 def load_namespace(path: Path) -> tuple[dict, list[CellError]]:
     """Read a notebook and run its code in a fresh namespace."""
     nb = parse_notebook(path.read_text(encoding="utf-8"))
-    namespace: dict = {"__name__": f"notebook_{path.stem}"}
+    namespace = kernel_namespace(f"notebook_{path.stem}")
     errors = exec_cells(code_cells(nb), namespace, folder=path.parent)
     return namespace, errors
 
@@ -187,15 +263,16 @@ def import_functions(stem: str, *names: str) -> tuple[Callable, ...]:
         print(f"Note: {reason}; functions taken from it will raise an error when called.")
         return tuple(_missing(stem, n, reason) for n in names)
     namespace, errors = load_namespace(path)
+    filename = path.name
     for err in errors:
-        print(f"Note: in {path.name}, {err.message}")
+        print(f"Note: in {filename}, {err.message}")
     found = []
     for name in names:
         fn = namespace.get(name)
         if callable(fn):
             found.append(fn)
         else:
-            reason = f"{path.name} defines no function {name}"
+            reason = f"{filename} defines no function {name}"
             print(f"Note: {reason}.")
             found.append(_missing(stem, name, reason))
     return tuple(found)

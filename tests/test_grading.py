@@ -3,9 +3,14 @@ schema holds, and a notebook that cannot be read still lists every graded functi
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -78,15 +83,67 @@ def test_renamed_function_and_syntax_error(grader, tmp_path):
         if grade_id == "rnn_forward":
             cell["source"] = src.replace("def rnn_forward(", "def rnn_forward_v2(")
         if grade_id == "compact_parameters":
-            cell["source"] = src.replace("np.hstack([", "np.hstack([[")
+            lines = src.splitlines()
+            at = next(i for i, line in enumerate(lines) if line.startswith("def compact_parameters(")) + 1
+            cell["source"] = "\n".join(lines[:at] + ["    Wa = np.hstack([[1, 2]]"] + lines[at:])
+            first_line = next(line for line in lines if line.strip())
+            try:
+                compile(cell["source"], "cell", "exec")
+            except SyntaxError as exc:
+                python_says = exc.msg
     (result,) = grader.grade([write_submission(tmp_path, STEMS[0], nb)])
     renamed = function_result(result, "rnn_forward")
     assert renamed.score == 0 and "no function named rnn_forward" in renamed.checks[0].message
     broken = function_result(result, "compact_parameters")
     assert broken.score == 0
     assert any("SyntaxError" in note for note in result.notebooks[0].notes)
+    # the syntax error is reported as such: which cell (its first line), where, and what Python said
+    message = broken.checks[0].message
+    assert "no function named" not in message, message
+    assert "compact_parameters was not defined" in message and "has a syntax error at line" in message, message
+    assert f"`{first_line.strip()}`" in message and "`Wa = np.hstack([[1, 2]]`" in message, message
+    assert f": {python_says}. " in message, message
     # the functions in other cells are still graded
     assert function_result(result, "rnn_cell_forward").score == function_result(result, "rnn_cell_forward").max_score
+
+
+def test_notebook_saved_under_another_name_is_recognised_by_its_cells(grader, tmp_path):
+    """Jupyter's "-Copy1" and a student's own name: graded as the notebook whose cells they hold, and said so;
+    where the notebook is there under its own name too, that one is graded."""
+    source = ROOT / "examples" / "sample_submission" / STEMS[0] / f"{STEMS[0]}.ipynb"
+    for name in (f"{STEMS[0]}-Copy1.ipynb", "my_rnn.ipynb"):
+        (tmp_path / name).write_bytes(source.read_bytes())
+        (result,) = grader.grade([tmp_path / name])
+        (nb,) = result.notebooks
+        assert nb.notebook == STEMS[0] and nb.score > 0 and result.error is None
+        assert nb.notes[0] == f"{name} was graded as {STEMS[0]}.ipynb (recognised by its cells, not its name)"
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "my_rnn.ipynb").write_bytes(source.read_bytes())
+    (folder / "scratch.ipynb").write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}')
+    (result,) = grader.grade([folder])
+    assert [(nb.notebook, Path(nb.path).name) for nb in result.notebooks] == [(STEMS[0], "my_rnn.ipynb")]
+    write_submission(folder, STEMS[0], load(solution_path(STEMS[0])))
+    (result,) = grader.grade([folder])
+    assert [(nb.notebook, Path(nb.path).name) for nb in result.notebooks] == [(STEMS[0], f"{STEMS[0]}.ipynb")]
+    assert result.score == result.max_score and not result.notebooks[0].notes
+
+
+def test_a_missing_notebook_scores_zero(grader, tmp_path):
+    """In a batch, every submission answers for every notebook found in any of them."""
+    only_04 = tmp_path / "only04"
+    shutil.copytree(ROOT / "examples" / "sample_submission" / STEMS[1], only_04 / STEMS[1])
+    both = ROOT / "examples" / "sample_submission"
+    first, second = grader.grade([only_04, both])
+    assert [nb.notebook for nb in first.notebooks] == list(STEMS)
+    missing = first.notebooks[0]
+    assert missing.score == 0 and missing.max_score == specs.get(STEMS[0]).max_score
+    assert missing.error.startswith("missing notebook")
+    assert all("missing notebook" in c.message for f in missing.functions for c in f.checks)
+    assert first.max_score == second.max_score
+    # named notebooks: only those are graded, and each is expected
+    (result,) = grader.grade([only_04], notebooks=[STEMS[0]])
+    assert [nb.notebook for nb in result.notebooks] == [STEMS[0]] and result.score == 0
 
 
 def test_same_score_every_run(grader, tmp_path):
@@ -124,6 +181,54 @@ def test_cli_json_is_one_document_with_the_fixed_schema(tmp_path):
     assert (tmp_path / "out" / "grades.csv").read_text().startswith("submission,id,score,max_score,")
 
 
+def test_cli_missing_notebook_in_every_output(tmp_path):
+    only_04 = tmp_path / "only04"
+    shutil.copytree(ROOT / "examples" / "sample_submission" / STEMS[1], only_04 / STEMS[1])
+    out = tmp_path / "out"
+    proc = _cli("grade", "--quiet", str(only_04), str(ROOT / "examples" / "sample_submission"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "missing notebook" in proc.stdout
+    rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert rows[0][STEMS[0]] == "0" and rows[0]["max_score"] == rows[1]["max_score"]
+    (folder,) = [d for d in (out / "submissions").iterdir() if d.name.startswith("only04")]
+    for name in ("feedback.html", "results.json", "result.json"):
+        assert "missing notebook" in (folder / name).read_text(), name
+    assert "missing notebook" in (out / "report.json").read_text()
+    proc = _cli("grade", "--json", "--notebooks", "3,04", str(only_04))
+    doc = json.loads(proc.stdout)
+    assert [nb["notebook"] for nb in doc["submissions"][0]["notebooks"]] == list(STEMS)
+    assert _cli("grade", "--notebooks", "99", str(only_04)).returncode == 2
+
+
+def test_cli_a_mistyped_path_is_a_usage_error(tmp_path):
+    out = tmp_path / "out"
+    for extra in ([], ["--out", str(out)], ["--json"]):
+        proc = _cli("grade", str(ROOT / "examples" / "sample_submission"), str(tmp_path / "does-not-exist"), *extra)
+        assert proc.returncode == 2, proc.stdout
+        assert "no such file or folder" in proc.stderr and str(tmp_path / "does-not-exist") in proc.stderr
+        assert proc.stdout == "" and not out.exists()
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_cli_out_files_follow_the_umask(tmp_path, umask, mode):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "autograde", "grade", "--quiet", "--out", str(out),
+                           str(ROOT / "examples" / "sample_submission" / STEMS[0])], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, preexec_fn=lambda: os.umask(umask))
+    assert proc.returncode == 0, proc.stderr
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) == 5
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(mode)}
+
+
+def test_messages_read_well(grader):
+    (result,) = grader.grade([ROOT / "examples" / "sample_submission"])
+    messages = [c.message for nb in result.notebooks for f in nb.functions for c in f.checks]
+    assert "matches the reference solution on both inputs" in messages
+    assert any("; also wrong: " in m for m in messages)
+    assert not any("inputs match" in m or "also differ" in m for m in messages)
+
+
 def test_cli_table_and_usage_errors():
     proc = _cli("grade", str(ROOT / "examples" / "sample_submission"))
     assert proc.returncode == 0
@@ -142,3 +247,63 @@ def test_old_notebook_format_is_converted(grader, tmp_path):
     assert '"worksheets"' in path.read_text()
     (result,) = grader.grade([path])
     assert result.score == result.max_score
+
+
+def _doubled(name: str, args: str) -> str:
+    """Student code appended to a function's cell: the function now returns its gradients doubled."""
+    return (f"\n\n_right_{name} = {name}\n\ndef {name}({args}):\n"
+            f"    return {{k: 2 * v for k, v in _right_{name}({args}).items()}}\n")
+
+
+def test_self_check_charges_a_wrong_dependency_to_it_as_the_grader_does(grader, tmp_path, monkeypatch, capsys):
+    """A wrong rnn_cell_backward under a right rnn_backward and rnn_loss_and_gradients: in the self-check, as
+    in the grader, only rnn_cell_backward loses points, and the others say where the problem is."""
+    from autograde.build import completed_notebook
+    from autograde.selfcheck import SelfCheck
+    from course_utils.notebooks import load_namespace
+
+    course = tmp_path / "class"
+    for stem in STEMS:
+        shutil.copytree(ROOT / "assignments" / stem, course / stem)
+        nb = completed_notebook(stem)
+        if stem == STEMS[1]:
+            cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "rnn_cell_backward")
+            cell["source"] += _doubled("rnn_cell_backward", "da_next, cache")
+        (course / stem / f"{stem}.ipynb").write_text(json.dumps(nb))
+    (graded,) = grader.grade([course])
+    grader_scores = {f.name: f.score for nb in graded.notebooks for f in nb.functions}
+    assert grader_scores["rnn_cell_backward"] < specs.get(STEMS[1]).function("rnn_cell_backward").max_score
+
+    monkeypatch.setenv("AUTOGRADE_ROOT", str(tmp_path / "empty"))  # only the class's files exist
+    monkeypatch.chdir(course / STEMS[1])
+    namespace, errors = load_namespace(course / STEMS[1] / f"{STEMS[1]}.ipynb")
+    assert not errors, errors
+    check = SelfCheck(STEMS[1])
+    capsys.readouterr()
+    for fspec in specs.get(STEMS[1]).functions:
+        assert check(namespace[fspec.name]) == grader_scores[fspec.name], fspec.name
+        text = capsys.readouterr().out
+        if fspec.name in ("rnn_backward", "rnn_loss_and_gradients"):
+            dep = "rnn_cell_backward" if fspec.name == "rnn_backward" else "rnn_backward"
+            assert f"Note: your {dep} " in text and f"got the reference {dep}'s answers" in text, text
+            assert "✗" not in text, text
+
+
+def test_gradient_hints_from_which_keys_are_wrong():
+    from autograde.checks import gradient_hint
+    from autograde.spec import Gradient, GradientHint
+
+    keys = ["dxt", "da_prev", "dWax", "dWaa", "dba"]
+    plain = Gradient(forward="f", numeric=lambda f, c: {})
+    rnn = Gradient(forward="f", numeric=lambda f, c: {}, through_time=("da_prev",), shared="tanh's derivative",
+                   hints=(GradientHint(("dWax",), "look at xt.T"),))
+    at_least = Gradient(forward="f", numeric=lambda f, c: {}, hints=(GradientHint(("dba",), "sum over m", only=False),))
+    assert "what they all share: tanh's derivative" in gradient_hint(rnn, keys, keys)
+    assert "the derivative of the activation" in gradient_hint(plain, keys, keys)
+    assert "flowing back in time" in gradient_hint(rnn, ["da_prev"], keys)
+    assert "only da_prev is wrong" in gradient_hint(plain, ["da_prev"], keys)
+    assert gradient_hint(rnn, ["dWax"], keys) == "look at xt.T"
+    assert gradient_hint(at_least, ["dWaa", "dba"], keys) == gradient_hint(at_least, keys, keys) == "sum over m"
+    assert "only dWaa is wrong" in gradient_hint(at_least, ["dWaa"], keys)
+    assert "dxt, dWaa are wrong but da_prev, dWax, dba are right" in gradient_hint(plain, ["dWaa", "dxt"], keys)
+    assert gradient_hint(plain, [], keys) is None and gradient_hint(plain, ["grad"], ["grad"]) is None

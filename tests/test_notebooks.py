@@ -90,11 +90,13 @@ def test_self_checks_work_without_solutions_and_match_the_grader(tmp_path, monke
     assert seen["rnn_cell_forward"][0] < specs.get(STEMS[0]).function("rnn_cell_forward").max_score
     assert "is tanh applied?" in seen["rnn_cell_forward"][1]
     assert "instead of overwriting" in seen["rnn_backward"][1]
-    # rnn_forward calls the student's own (wrong) rnn_cell_forward in the self-check, and says so
+    # rnn_forward relies on the student's (wrong) rnn_cell_forward: the self-check says so, and that it gave
+    # rnn_forward the reference's answers to its calls, as the grader does
     assert "your rnn_cell_forward does not pass its own self-check" in seen["rnn_forward"][1]
-    # a backward pass is gradient-checked against the student's own forward, and says when that is wrong
-    assert "your rnn_cell_forward (notebook 03_recurrent_neural_network) does not pass" in seen["rnn_cell_backward"][1]
-    # where nothing the function relies on is wrong, the self-check gives the grader's score
-    for name in ("softmax", "rnn_cell_forward", "compact_parameters", "rnn_cell_forward_compact",
-                 "numerical_gradient"):
+    assert "got the reference rnn_cell_forward's answers" in seen["rnn_forward"][1]
+    # a backward pass is gradient-checked against finite differences of the reference forward, as in the
+    # grader: a wrong forward in 03 is not charged to it
+    assert "does not pass" not in seen["rnn_cell_backward"][1]
+    # so on every function the self-check gives the grader's score
+    for name in grader_scores:
         assert seen[name][0] == grader_scores[name], (name, seen[name], grader_scores[name])

@@ -198,7 +198,8 @@ def test_no_process_outlives_grading(fast_grader, tmp_path):
     fast_grader.grade(paths)
     time.sleep(0.5)
     assert _processes_with("sleep 424") == []
-    assert _processes_with("autograde.worker") == []
+    # (workers of this checkout only: other checkouts on the machine may be grading at the same time)
+    assert [p for p in _processes_with("autograde.worker") if str(ROOT) in p] == []
 
 
 def test_forged_output_changes_neither_stdout_json_nor_report(tmp_path):
