@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograde import wire
-from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
+from autograde.spec import Case, FunctionSpec, Gradient, GradientHint, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import LOSS_EDGE, SEQ_EDGE, SEQ_SIZES, normal
 from autograde.specs.nb04 import BACKWARD_POINTS, _close, _gradients
 
@@ -168,7 +168,15 @@ brnn_backward = FunctionSpec(
     depends=("rnn_backward",),
     sizes=BACKWARD_SIZES,
     edge_sizes=LOSS_EDGE,
-    gradient=Gradient(forward="brnn_forward", numeric=backward_numeric),
+    gradient=Gradient(
+        forward="brnn_forward", numeric=backward_numeric,
+        shared="the gradient dz at the output and how Wyᵀ dz⟨t⟩ is split between the two directions",
+        through_time=("da0_f", "da0_b"),
+        hints=(GradientHint(("dx", "da0_b", "dWaa_b", "dWax_b", "dba_b"),
+                            "only the backward direction's gradients are wrong: its caches are in reading order, "
+                            "so reverse da_b before rnn_backward (and its dx after)."),
+               GradientHint(("dx",), "only dx is wrong: both directions' dx must be added in position order "
+                                     "(reverse the backward direction's dx back)."))),
     mistakes=(
         Mistake("dWy has its halves swapped: its first n_a columns are Σ_t dz⟨t⟩ a_f⟨t⟩ᵀ, its last n_a "
                 "columns Σ_t dz⟨t⟩ a_b⟨t⟩ᵀ.", when=_swapped_dwy),

@@ -184,7 +184,9 @@ deep_rnn_backward = FunctionSpec(
     depends=("rnn_backward", "time_distributed_dense"),  # the head's backward is a dense layer with Wyaᵀ
     sizes=STACK_SIZES,
     edge_sizes=STACK_EDGE,
-    gradient=Gradient(forward="deep_rnn_forward", numeric=stack_backward_numeric),
+    gradient=Gradient(forward="deep_rnn_forward", numeric=stack_backward_numeric,
+                      shared="the gradient dz at the output and what the head passes down to the top layer, "
+                             "Wyaᵀ dz⟨t⟩"),
     mistakes=(
         Mistake("the layers' gradients are in the wrong order: going from the top down, put layer l's "
                 "gradients at layers[l] (fill a list of L entries by index, or reverse it at the end).",
