@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,7 +18,7 @@ from typing import Callable
 from autograde import paths, reference, secret, specs
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
-from autograde.runner import Limits, hide, kill_all_sessions, run_notebook
+from autograde.runner import Limits, Session, hide, kill_all_sessions, run_notebook
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
@@ -306,8 +307,7 @@ class Grader:
                     on_result: Callable[[Plan, SubmissionResult], None] = lambda p, r: None) -> list[SubmissionResult]:
         """Grade planned submissions, in parallel; ``on_result`` is called as each one is complete, in order."""
         for stem in sorted({stem for p in plans for stem, _, _ in p.notebooks}):
-            for fspec in specs.get(stem).functions:
-                reference.prepare(stem, fspec.name, self.options.seed)
+            reference.namespace(stem)  # a broken course fails here, before any student's code runs
         pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs))
         try:
             futures: dict[tuple[int, str], Future] = {}
@@ -318,8 +318,8 @@ class Grader:
                         futures[(i, stem)] = pool.submit(self._run_notebook, stem, cells)
             results = []
             for i, p in enumerate(plans):
-                nb_results = [self._notebook(stem, path, cells, futures.get((i, stem)))
-                              for stem, path, cells in p.notebooks]
+                nb_results = [self._notebook(stem, path, cells, futures[(i, stem)].result() if (i, stem) in futures
+                                             else None) for stem, path, cells in p.notebooks]
                 result = SubmissionResult(str(p.path), nb_results, p.error, id=p.id)
                 on_result(p, result)
                 results.append(result)
@@ -332,22 +332,29 @@ class Grader:
 
     def _run_notebook(self, stem: str, cells: list[Cell]) -> tuple[list[FunctionResult], list[str]]:
         nb = specs.get(stem)
-        preps = [reference.prepare(stem, f.name, self.options.seed) for f in nb.functions]
+        session = Session(cells, self.options.limits)
+        session.start()  # the student's process boots while the reference data is prepared (or found ready)
+        try:
+            preps = [prepare(stem, f.name, self.options.seed) for f in nb.functions]
+        except BaseException:
+            session.close()
+            raise
         work = [(f.name, [c.args for c in prep.cases], reference.reachable(stem, f.name))
                 for f, prep in zip(nb.functions, preps)]
-        outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress)
+        outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress, session)
         for f, o in zip(nb.functions, outcomes):
             if o.cases is None and o.failure and "was defined" in o.failure:
                 o.failure = why_undefined(f.name, cells, cell_errors) or o.failure
         judged = [judge(prep, o.cases if o.cases is not None else o.failure) for prep, o in zip(preps, outcomes)]
         return judged, cell_errors
 
-    def _notebook(self, stem: str, path: Path, cells: list[Cell] | str, future: Future | None) -> NotebookResult:
+    def _notebook(self, stem: str, path: Path, cells: list[Cell] | str,
+                  output: tuple[list[FunctionResult], list[str]] | None) -> NotebookResult:
         nb = specs.get(stem)
         if isinstance(cells, str):
             message = cells if cells.startswith(MISSING) else f"the notebook could not be graded: {cells}"
             return NotebookResult(stem, str(path), [failed(f, message) for f in nb.functions], error=cells)
-        functions, notes = future.result()
+        functions, notes = output
         return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(taken_for(stem, path) + notes)))
 
 
@@ -375,6 +382,25 @@ def why_undefined(name: str, cells: list[Cell], cell_errors: list[str]) -> str |
                     f"{what.removeprefix('SyntaxError: ')}. Fix it and run the cell again")
         return f"{name} was not defined: {place} raised {what} at line {number}{quoted}, before defining it"
     return None
+
+
+_prepared: dict[tuple[str, str, int], object] = {}
+_prepare_locks: dict[tuple[str, str, int], threading.Lock] = {}
+_prepare_guard = threading.Lock()
+
+
+def prepare(stem: str, name: str, seed: int):
+    """:func:`reference.prepare`, computed once per process and kept (for every function of the course, however
+    many), even when several threads ask for it at the same time."""
+    key = (stem, name, seed)
+    if key in _prepared:
+        return _prepared[key]
+    with _prepare_guard:
+        lock = _prepare_locks.setdefault(key, threading.Lock())
+    with lock:
+        if key not in _prepared:
+            _prepared[key] = reference.prepare(stem, name, seed)
+    return _prepared[key]
 
 
 def count_functions(plans: list[Plan]) -> int:

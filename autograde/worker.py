@@ -177,9 +177,14 @@ def main() -> int:
     _not_dumpable()
     ctrl_in = ctrl_out = ctrl
     first = frames.receive(ctrl_in)
-    from course_utils.notebooks import Cell
+    from course_utils.notebooks import Cell, compiled
 
     cells = [Cell(int(i), str(src)) for i, src in first["cells"]]
+    for cell in cells:  # compiled once here (compiling runs no code), run in every child
+        try:
+            compiled(cell)
+        except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
+            pass
     import numpy  # noqa: F401 - imported once here rather than in every child
 
     sandboxed = _in_own_pid_namespace()

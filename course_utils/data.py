@@ -32,18 +32,19 @@ def rnn_parameters(rng: np.random.Generator, n_a: int, n_x: int, n_y: int, scale
     }
 
 
-def one_hot(indices: np.ndarray, n: int) -> np.ndarray:
-    """One-hot columns: indices of shape (m, T) become an array of shape (n, m, T)."""
-    indices = np.asarray(indices)
-    if indices.size and (indices.min() < 0 or indices.max() >= n):
-        raise ValueError(f"indices must lie in [0, {n}); got values from {indices.min()} to {indices.max()}")
-    out = np.zeros((n, *indices.shape))
-    np.put_along_axis(out, indices[None], 1.0, axis=0)
-    return out
-
-
 def delayed_echo(rng: np.random.Generator, m: int, T_x: int, n_symbols: int = 4, delay: int = 1):
     """A toy task that needs memory: the target at time t is the input symbol at time t - delay.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the random symbols.
+    m, T_x : int
+        Number of sequences and their length.
+    n_symbols : int
+        Size of the alphabet (symbols 0 .. n_symbols - 1).
+    delay : int
+        How many steps back the target looks, 0 <= delay < T_x.
 
     Returns
     -------
@@ -55,4 +56,5 @@ def delayed_echo(rng: np.random.Generator, m: int, T_x: int, n_symbols: int = 4,
     symbols = rng.integers(0, n_symbols, size=(m, T_x))
     targets = np.zeros_like(symbols)
     targets[:, delay:] = symbols[:, : T_x - delay]
-    return one_hot(symbols, n_symbols), one_hot(targets, n_symbols)
+    eye = np.eye(n_symbols)  # row k is symbol k's one-hot vector
+    return eye[symbols].transpose(2, 0, 1), eye[targets].transpose(2, 0, 1)

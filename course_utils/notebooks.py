@@ -16,8 +16,11 @@ from __future__ import annotations
 import contextvars
 import json
 import os
+import re
 import traceback
 from dataclasses import dataclass
+from functools import lru_cache
+from types import CodeType
 from pathlib import Path
 from typing import Any, Callable
 
@@ -62,6 +65,11 @@ def is_demo_cell(cell: Any) -> bool:
     return nbg.get("locked") is True and (grade_id(cell) or "").startswith(DEMO_PREFIX)
 
 
+# what IPython's transformers act on: escapes (%magic, !shell, ?help) at a line's start or after "=",
+# help at a line's end, prompts, and a cell whose first line is indented
+_IPYTHON_SYNTAX = re.compile(r"^\s*[%!?]|=\s*[%!]|\?\s*$|^(>>>|\.\.\.|In \[)|\A[ \t]+\S", re.M)
+
+
 def to_python(source: str) -> str:
     """A cell's source as Python, the way IPython turns it into Python before running it.
 
@@ -69,6 +77,8 @@ def to_python(source: str) -> str:
     goes through IPython's own input transformers, which turn it into calls on ``get_ipython()`` (which
     :func:`kernel_namespace` provides outside a kernel).
     """
+    if not _IPYTHON_SYNTAX.search(source):
+        return source  # nothing IPython would change (checked cheaply: compiling costs more)
     try:
         compile(source, "<cell>", "exec")
         return source
@@ -176,6 +186,12 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}{where}" if text else f"{type(exc).__name__}{where}"
 
 
+@lru_cache(maxsize=256)
+def compiled(cell: Cell) -> CodeType:
+    """A cell's code object (cached: the grader's worker compiles once and runs the cells for every function)."""
+    return compile(cell.source, f"<cell {cell.index}>", "exec")
+
+
 def exec_cells(cells: list[Cell], namespace: dict, folder: Path | None = None,
                catch: type[BaseException] = Exception) -> list[CellError]:
     """Run cells in ``namespace``; a cell that raises ``catch`` is reported and the next one still runs.
@@ -188,7 +204,7 @@ def exec_cells(cells: list[Cell], namespace: dict, folder: Path | None = None,
     try:
         for cell in cells:
             try:
-                exec(compile(cell.source, f"<cell {cell.index}>", "exec"), namespace)
+                exec(compiled(cell), namespace)
             except catch as exc:  # a student's cell may raise anything
                 errors.append(CellError(cell.index, describe_exception(exc)))
     finally:

@@ -11,8 +11,10 @@ Functions
 draw_unrolled_rnn
     Schematic of a many-to-many RNN unrolled over ``T`` time steps, optionally
     with the backward (BPTT) flow of gradients.
+draw_rnn_cell
+    One cell in detail: what flows into a<t> (forward), or what flows back.
 plot_loss
-    Training-loss curve with optional exponential-moving-average smoothing.
+    Training-loss curve, optionally with a centred moving average.
 plot_gradient_check
     Relative errors of a numerical gradient check, one bar per parameter.
 """
@@ -30,7 +32,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["draw_unrolled_rnn", "plot_loss", "plot_gradient_check"]
+__all__ = ["draw_unrolled_rnn", "draw_rnn_cell", "plot_loss", "plot_gradient_check"]
 
 # ---------------------------------------------------------------------------
 # Styling constants (local to this module; no global rcParams are modified)
@@ -174,7 +176,10 @@ def draw_unrolled_rnn(
     time: per-step losses :math:`\mathcal{L}^{\langle t \rangle}` above the
     predictions are summed into the total loss :math:`\mathcal{L}` on the
     right, and red dashed arrows carry the gradients back down to the cells
-    and from right to left through the chain of activations.
+    and from right to left through the chain of activations (labelled
+    :math:`W_{aa}^\top dz^{\langle t \rangle}`); a red dashed line below the
+    inputs collects every step's share of the gradients of the shared
+    parameters :math:`W_{aa}, W_{ax}, b_a`.
 
     Parameters
     ----------
@@ -200,7 +205,8 @@ def draw_unrolled_rnn(
         Title placed above the drawing.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into.  If ``None`` a new figure is created, about 1.9
-        inches wide per time step and 3 to 4 inches high.
+        inches wide per time step and 3 to 4 inches high (up to 5.6 inches
+        with ``show_backward``).
 
     Returns
     -------
@@ -262,8 +268,13 @@ def draw_unrolled_rnn(
     tot_w, tot_h = 1.0, 0.56
 
     x_min = x_a0 - a0_w / 2 - 0.1
-    x_max = (x_total + tot_w / 2 + 0.1) if show_backward else (xs[-1] + _CELL_W / 2 + 0.1)
+    x_max = (x_total + max(tot_w, 1.5) / 2 + 0.1) if show_backward else (xs[-1] + _CELL_W / 2 + 0.1)
     y_min = (_Y_WORD - 0.36) if labels is not None else (_Y_IN - _IN_H / 2 - 0.1)
+    # backward: the shared parameters' gradients are collected on a line below the inputs
+    y_pbus = y_min - 0.35
+    par_w, par_h = 1.5, 0.62
+    if show_backward:
+        y_min = y_pbus - par_h / 2 - 0.55
     if show_backward:
         y_max = _Y_BUS + tot_h / 2 + 0.08
     elif show_outputs:
@@ -277,7 +288,8 @@ def draw_unrolled_rnn(
         # the whole figure taller than 4 inches.
         top_in = 0.45 if title is not None else 0.05
         bottom_in = 0.4 if show_backward else 0.05  # room for the legend
-        scale = min(0.9, (4.0 - top_in - bottom_in) / data_h)
+        max_h = 5.6 if show_backward else 4.0
+        scale = min(0.9, (max_h - top_in - bottom_in) / data_h)
         fig_w = data_w * scale + 0.1
         fig_h = data_h * scale + top_in + bottom_in
         fig, ax = plt.subplots(figsize=(fig_w, fig_h))
@@ -330,7 +342,7 @@ def draw_unrolled_rnn(
         arrow((xc - vx_off, _Y_IN + _IN_H / 2), (xc - vx_off, _Y_CELL - _CELL_H / 2))
         if t == 1:
             ax.text(xc - vx_off - 0.08, (_Y_IN + _IN_H / 2 + _Y_CELL - _CELL_H / 2) / 2,
-                    r"$W_{ax}$", ha="right", va="center", fontsize=fs(11),
+                    r"$W_{ax}$", ha="right", va="center", fontsize=fs(12),
                     color=_FWD_COLOR, zorder=4)
         if labels is not None:
             ax.text(xc, _Y_WORD, labels[i], ha="center", va="top", fontsize=fs(11),
@@ -344,7 +356,7 @@ def draw_unrolled_rnn(
             if t == 1:
                 ax.text(xc - vx_off - 0.08,
                         (_Y_CELL + _CELL_H / 2 + _Y_OUT - _OUT_H / 2) / 2,
-                        r"$W_{ya}$", ha="right", va="center", fontsize=fs(11),
+                        r"$W_{ya}$", ha="right", va="center", fontsize=fs(12),
                         color=_FWD_COLOR, zorder=4)
 
         # recurrent connection from the previous state (shared W_aa)
@@ -353,7 +365,7 @@ def draw_unrolled_rnn(
         x_mid = (x_prev_right + x_left) / 2
         arrow((x_prev_right, fwd_y), (x_left, fwd_y))
         ax.text(x_mid, fwd_y + 0.06, r"$W_{aa}$", ha="center", va="bottom",
-                fontsize=fs(11), color=_FWD_COLOR, zorder=4)
+                fontsize=fs(12), color=_FWD_COLOR, zorder=4)
 
         if show_backward:
             # loss node and forward arrow y_hat<t> -> L<t>
@@ -367,9 +379,13 @@ def draw_unrolled_rnn(
                   color=_BWD_COLOR, dashed=True)
             # gradient flowing right to left ("back in time"): a<t> -> a<t-1>
             arrow((x_left, bwd_y), (x_prev_right, bwd_y), color=_BWD_COLOR, dashed=True)
-            ax.text(x_mid, bwd_y - 0.07, r"$\partial\mathcal{L}/\partial a$",
-                    ha="center", va="top", fontsize=fs(9.5), color=_BWD_COLOR,
+            ax.text(x_mid - 0.04, bwd_y - 0.07, rf"$W_{{aa}}^{{\top}} dz^{{\langle {t} \rangle}}$",
+                    ha="center", va="top", fontsize=fs(10), color=_BWD_COLOR,
                     zorder=4)
+            # this step's share of the shared parameters' gradients, down to the collecting line
+            x_drop = xc + _CELL_W / 2 - 0.08
+            ax.add_line(Line2D([x_drop, x_drop], [_Y_CELL - _CELL_H / 2, y_pbus],
+                               color=_BWD_COLOR, lw=1.5 * max(k, 0.6), linestyle=(0, (4, 2.5)), zorder=2))
 
     if show_backward:
         # the L<t> are summed into the total loss on the right via a "bus"
@@ -386,13 +402,23 @@ def draw_unrolled_rnn(
         ax.text(x_total, _Y_BUS - tot_h / 2 - 0.08,
                 r"$=\sum_{t} \mathcal{L}^{\langle t \rangle}$",
                 ha="center", va="top", fontsize=fs(10.5), color="#333333", zorder=4)
+        # the shared parameters collect every step's gradient
+        x_first = xs[0] + _CELL_W / 2 - 0.08
+        ax.add_line(Line2D([x_first, x_total - par_w / 2 - 0.25], [y_pbus, y_pbus], color=_BWD_COLOR,
+                           lw=1.5 * max(k, 0.6), linestyle=(0, (4, 2.5)), zorder=2))
+        arrow((x_total - par_w / 2 - 0.3, y_pbus), (x_total - par_w / 2, y_pbus), color=_BWD_COLOR)
+        box((x_total, y_pbus), par_w, par_h, r"$W_{aa}, W_{ax}, b_a$", 12, fc=_CELL_FC, ec=_CELL_EC,
+            rounding=0.1)
+        ax.text((x_first + x_total - par_w / 2) / 2, y_pbus - 0.1,
+                r"$dW_{aa}$, $dW_{ax}$, $db_a$: each the sum of every time step's share",
+                ha="center", va="top", fontsize=fs(11), color=_BWD_COLOR, zorder=4)
         handles = [
             Line2D([], [], color=_FWD_COLOR, lw=1.5, label="forward pass"),
             Line2D([], [], color=_BWD_COLOR, lw=1.5, linestyle=(0, (4, 2.5)),
                    label="backpropagation through time (right to left)"),
         ]
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                  ncol=2, fontsize=fs(9.5), frameon=False, handlelength=2.6,
+                  ncol=2, fontsize=fs(11), frameon=False, handlelength=2.6,
                   borderaxespad=0.1, columnspacing=2.0)
 
     if title is not None:
@@ -401,21 +427,138 @@ def draw_unrolled_rnn(
 
 
 # ---------------------------------------------------------------------------
+# 1b. One cell, forward or backward
+# ---------------------------------------------------------------------------
+def draw_rnn_cell(
+    direction: str = "forward",
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Draw one basic-RNN cell: what flows into :math:`a^{\langle t \rangle}`, or what flows back.
+
+    ``direction="forward"`` shows the computation of one time step:
+    :math:`a^{\langle t-1 \rangle}` enters from the left and :math:`x^{\langle t \rangle}` from below,
+    :math:`z^{\langle t \rangle} = W_{aa} a^{\langle t-1 \rangle} + W_{ax} x^{\langle t \rangle} + b_a` goes
+    through tanh, and :math:`a^{\langle t \rangle}` leaves to the right (to the next step) and upwards, where
+    :math:`\hat{y}^{\langle t \rangle} = \mathrm{softmax}(W_{ya} a^{\langle t \rangle} + b_y)`.
+
+    ``direction="backward"`` shows the same cell with the gradients flowing back (red, dashed): the
+    gradient from above and the one from the right (step t+1) add up to the total
+    :math:`\partial\mathcal{L}/\partial a^{\langle t \rangle}`, which goes back through tanh to
+    :math:`dz^{\langle t \rangle}`, and from there to the previous state, to the input and into the shared
+    parameters.
+
+    Parameters
+    ----------
+    direction : {"forward", "backward"}
+        Which flow to draw.
+    title : str, optional
+        Title placed above the drawing.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into. If ``None`` a new 9 x 4.6 inch figure is created.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes containing the drawing (ticks and frame hidden).
+
+    Raises
+    ------
+    ValueError
+        If ``direction`` is not "forward" or "backward", ``title`` is not a str, or ``ax`` is not an Axes.
+    """
+    if direction not in ("forward", "backward"):
+        raise ValueError(f"direction must be 'forward' or 'backward', got {direction!r}.")
+    if title is not None and not isinstance(title, str):
+        raise ValueError(f"title must be a str or None, got {type(title).__name__}.")
+    if ax is not None and not isinstance(ax, Axes):
+        raise ValueError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}.")
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=(10.0, 5.8))
+        _fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93 if title else 0.99)
+    ax.set_xlim(-3.6, 14.4)
+    ax.set_ylim(-2.4, 8.0)
+    ax.set_aspect("equal", adjustable="box")
+    ax.axis("off")
+    backward = direction == "backward"
+    fwd = "#a0a0a0" if backward else _FWD_COLOR  # the forward flow, greyed when the gradients are shown
+    y_row, y_back = 2.6, 2.15  # the forward row, and the backward arrows just below it
+    ax.add_patch(FancyBboxPatch((0.0, -0.8), 11.0, 6.6, boxstyle="round,pad=0,rounding_size=0.3",
+                                fc="#f5f9fd", ec=_CELL_EC, lw=1.6, zorder=1))
+    ax.text(0.25, 5.6, "one RNN cell: time step t", fontsize=11, color=_CELL_EC, va="top", zorder=4)
+    # nodes
+    _box(ax, (3.3, y_row), 5.2, 1.0, r"$z^{\langle t \rangle} = W_{aa} a^{\langle t-1 \rangle}"
+         r" + W_{ax} x^{\langle t \rangle} + b_a$", fc="#ffffff", ec=_CELL_EC, fontsize=13)
+    _box(ax, (7.0, y_row), 1.1, 0.8, r"$\tanh$", fc=_CELL_FC, ec=_CELL_EC, fontsize=13)
+    _box(ax, (8.8, 4.6), 3.8, 0.9, r"softmax$(W_{ya} a^{\langle t \rangle} + b_y)$", fc=_OUT_FC, ec=_OUT_EC,
+         fontsize=12.5)
+    # forward flow
+    _arrow(ax, (-2.4, y_row), (0.7, y_row), color=fwd)
+    ax.text(-2.5, y_row, r"$a^{\langle t-1 \rangle}$", ha="right", va="center", fontsize=15, color=fwd)
+    _arrow(ax, (3.3, -1.8), (3.3, y_row - 0.5), color=fwd)
+    ax.text(3.3, -1.9, r"$x^{\langle t \rangle}$", ha="center", va="top", fontsize=15, color=fwd)
+    _arrow(ax, (5.9, y_row), (6.45, y_row), color=fwd)
+    _arrow(ax, (7.55, y_row), (12.4, y_row), color=fwd)
+    ax.text(12.5, y_row, r"$a^{\langle t \rangle}$", ha="left", va="center", fontsize=15, color=fwd)
+    _arrow(ax, (8.8, y_row), (8.8, 4.15), color=fwd)
+    _arrow(ax, (8.8, 5.05), (8.8, 6.9), color=fwd)
+    ax.text(8.8, 7.0, r"$\hat{y}^{\langle t \rangle}$", ha="center", va="bottom", fontsize=15, color=fwd)
+    if not backward:
+        ax.text(-2.4, y_row + 0.25, "from step t-1", fontsize=11, color="#555555", va="bottom")
+        ax.text(11.2, y_row + 0.25, "to step t+1", fontsize=11, color="#555555", va="bottom")
+        ax.text(3.45, -1.2, "input", fontsize=11, color="#555555", va="center")
+        ax.text(8.95, 6.3, "prediction", fontsize=11, color="#555555", va="center")
+        ax.text(8.95, 3.35, r"$a^{\langle t \rangle}$", fontsize=13, color="#555555", va="center")
+    else:
+        red = _BWD_COLOR
+        # from above (the prediction) and from the right (step t+1)
+        _arrow(ax, (9.8, 6.9), (9.8, 5.05), color=red, dashed=True)
+        ax.text(9.95, 6.1, r"$dz_y^{\langle t \rangle} = \hat{y}^{\langle t \rangle} - y^{\langle t \rangle}$",
+                fontsize=13, color=red, va="center")
+        _arrow(ax, (9.8, 4.15), (9.8, y_row + 0.05), color=red, dashed=True)
+        ax.text(11.2, 3.4, r"$W_{ya}^{\top} dz_y^{\langle t \rangle}$" "\n(from above)", fontsize=12.5,
+                color=red, va="center")
+        _arrow(ax, (12.4, y_back), (7.55, y_back), color=red, dashed=True)
+        ax.text(11.3, y_back - 0.15, "from step t+1\n" r"(0 at $t = T_x$)", ha="left", va="top", fontsize=12,
+                color=red)
+        ax.text(7.3, y_back - 0.2, r"sum $= \dfrac{\partial \mathcal{L}}{\partial a^{\langle t \rangle}}$",
+                fontsize=13, color=red, va="top")
+        # back through tanh
+        _arrow(ax, (6.45, y_back), (5.9, y_back), color=red, dashed=True)
+        ax.text(4.2, 3.3, r"$dz^{\langle t \rangle} = \dfrac{\partial \mathcal{L}}{\partial a^{\langle t \rangle}}"
+                r" \odot (1 - (a^{\langle t \rangle})^2)$", ha="center", va="bottom", fontsize=13, color=red)
+        # to the previous state, the input and the parameters
+        _arrow(ax, (0.7, y_back), (-2.4, y_back), color=red, dashed=True)
+        ax.text(-0.9, y_back - 0.25, r"$W_{aa}^{\top} dz^{\langle t \rangle}$", ha="center", va="top",
+                fontsize=13, color=red)
+        _arrow(ax, (2.5, y_row - 0.5), (2.5, -1.8), color=red, dashed=True)
+        ax.text(2.35, -1.2, r"$dx^{\langle t \rangle} = W_{ax}^{\top} dz^{\langle t \rangle}$", ha="right",
+                fontsize=13, color=red, va="center")
+        _arrow(ax, (5.2, y_row - 0.5), (5.2, 1.05), color=red, dashed=True)
+        ax.text(3.7, 0.95, r"into the shared parameters, added up over $t$:" "\n"
+                r"$dW_{aa}$ += $dz^{\langle t \rangle} a^{\langle t-1 \rangle\top}$,   "
+                r"$dW_{ax}$ += $dz^{\langle t \rangle} x^{\langle t \rangle\top}$," "\n"
+                r"$db_a$ += $dz^{\langle t \rangle}$ summed over the examples",
+                fontsize=11.5, color=red, va="top", linespacing=1.55)
+    if title is not None:
+        ax.set_title(title, fontsize=13)
+    return ax
+
+
+# ---------------------------------------------------------------------------
 # 2. Loss curve
 # ---------------------------------------------------------------------------
-def _ema(values: np.ndarray, smooth: float) -> np.ndarray:
-    """Exponential moving average ``s_t = smooth * s_{t-1} + (1 - smooth) * v_t``.
+def _centred_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving average over ``window`` points (odd); NaN where the window is not full or holds a NaN.
 
-    NaN entries do not update the running average and stay NaN in the output.
-    The average starts at the first finite value.
+    Centred, so that the smoothed curve does not lag behind the raw one.
     """
     out = np.full(values.shape, np.nan)
-    state = None
-    for i, v in enumerate(values):
-        if np.isnan(v):
-            continue
-        state = v if state is None else smooth * state + (1.0 - smooth) * v
-        out[i] = state
+    half = window // 2
+    if values.size >= window:
+        sums = np.convolve(values, np.ones(window) / window, mode="valid")  # NaN spreads over its windows
+        out[half:values.size - half] = sums
     return out
 
 
@@ -426,7 +569,7 @@ def plot_loss(
     title: str = "Training loss",
     xlabel: str = "iteration",
     ylabel: str = "loss",
-    smooth: float | None = None,
+    window: int | None = None,
 ) -> Axes:
     """Plot a sequence of loss values as a line.
 
@@ -445,13 +588,10 @@ def plot_loss(
         Label of the x-axis.
     ylabel : str, default "loss"
         Label of the y-axis.
-    smooth : float, optional
-        If given, a number strictly between 0 and 1: the weight of the past
-        in an exponential moving average
-        ``s_t = smooth * s_{t-1} + (1 - smooth) * loss_t`` (the same form as
-        the ``smooth_loss`` of the character-level language model, where
-        ``smooth = 0.999``).  The raw curve is then drawn faint and the
-        smoothed curve bold.
+    window : int, optional
+        If given, an odd number of points, at least 3: a centred moving average over that many points is
+        drawn bold over the faint raw curve. Being centred, it does not lag behind the raw values; it is
+        left out where the window is not full (the first and last ``window // 2`` points).
 
     Returns
     -------
@@ -462,7 +602,7 @@ def plot_loss(
     ------
     ValueError
         If ``losses`` is empty, not one-dimensional, not numeric or contains
-        infinite values, or if ``smooth`` is not in the open interval (0, 1).
+        infinite values, or if ``window`` is not an odd int of at least 3.
     """
     if isinstance(losses, (str, bytes)):
         raise ValueError("losses must be a sequence of numbers, got a string.")
@@ -481,11 +621,8 @@ def plot_loss(
         n_inf = int(np.isinf(values).sum())
         raise ValueError(f"losses must be finite (NaN is tolerated), but "
                          f"{n_inf} value(s) are infinite.")
-    if smooth is not None:
-        if not _is_real(smooth) or not 0.0 < float(smooth) < 1.0:
-            raise ValueError(f"smooth must be a float strictly between 0 and 1 "
-                             f"(or None), got {smooth!r}.")
-        smooth = float(smooth)
+    if window is not None and (not _is_int(window) or window < 3 or window % 2 == 0):
+        raise ValueError(f"window must be an odd int of at least 3 (or None), got {window!r}.")
     for name, val in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
         if not isinstance(val, str):
             raise ValueError(f"{name} must be a str, got {type(val).__name__}.")
@@ -500,13 +637,12 @@ def plot_loss(
     n_nan = int(np.isnan(values).sum())
     marker = "o" if values.size == 1 else None  # a single point has no line
 
-    if smooth is None:
+    if window is None:
         ax.plot(it, values, color="C0", lw=1.6, marker=marker, label="loss")
     else:
-        ax.plot(it, values, color="C0", lw=1.0, alpha=0.3, marker=marker,
-                label="raw")
-        ax.plot(it, _ema(values, smooth), color="C0", lw=2.2, marker=marker,
-                label=f"EMA (smooth={smooth:g})")
+        ax.plot(it, values, color="C0", lw=1.0, alpha=0.35, marker=marker, label="loss")
+        ax.plot(it, _centred_mean(values, window), color="C0", lw=2.2,
+                label=f"centred mean of {window} iterations")
         ax.legend(loc="best", fontsize=9)
 
     full_title = title
@@ -534,6 +670,7 @@ def plot_gradient_check(
     rel_errors: Mapping[str, float],
     *,
     threshold: float = 1e-6,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     r"""Bar chart of gradient-check relative errors, one bar per parameter.
@@ -554,6 +691,8 @@ def plot_gradient_check(
         ``0``.
     threshold : float, default 1e-6
         Pass/fail threshold, a finite positive number.
+    title : str, optional
+        First line of the title; a second line says how many checks passed.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into.  If ``None`` a new figure is created whose height
         grows with the number of parameters.
@@ -625,7 +764,7 @@ def plot_gradient_check(
     ax.set_xlabel("relative error (log scale)")
     n_fail = int((~passed).sum())
     status = "all passed" if n_fail == 0 else f"{n_fail} of {len(names)} failed"
-    ax.set_title(f"Gradient check ({status})")
+    ax.set_title(f"{title}\n({status})" if title else f"Gradient check ({status})")
     ax.grid(True, axis="x", which="major", alpha=0.35, zorder=0)
     handles = [
         Patch(facecolor="#2ca02c", edgecolor="#333333", label=f"< {threshold:g} (pass)"),

@@ -37,39 +37,46 @@ def test_results_identical_for_every_number_of_jobs(klass):
     plans = [plan(p, sid) for p, sid in expand([klass])]
     docs = [[r.to_json() for r in Grader(Options(jobs=jobs)).grade_plans(plans)] for jobs in (1, 2, 3)]
     assert docs[0] == docs[1] == docs[2]
-    assert [d["score"] for d in docs[0]] == [43, 23, 0]
+    assert [d["score"] for d in docs[0]] == [47, 27, 0]
+
+
+class Interrupt(Exception):
+    pass
+
+
+def run_interrupted(grader, plans, out) -> None:
+    """``batch.run`` stopped (by an exception) as soon as its first submission is saved."""
+    original = grader.grade_plans
+
+    def first_then_stop(todo, on_result):
+        def stop(p, r):
+            on_result(p, r)
+            raise Interrupt
+
+        return original(todo, stop)
+
+    grader.grade_plans = first_then_stop
+    try:
+        with pytest.raises(Interrupt):
+            batch.run(grader, plans, out)
+    finally:
+        del grader.grade_plans  # the class's method again
 
 
 def test_out_folder_resumes_and_force_regrades(klass, tmp_path):
     out = tmp_path / "out"
     plans = [plan(p, sid) for p, sid in expand([klass])]
     grader = Grader(Options(jobs=2))
-
-    class Interrupt(Exception):
-        pass
-
-    original = grader.grade_plans
-
-    def interrupted(todo, on_result):  # the batch is stopped after its first submission
-        def first_then_stop(p, r):
-            on_result(p, r)
-            raise Interrupt
-
-        return original(todo, first_then_stop)
-
-    grader.grade_plans = interrupted
-    with pytest.raises(Interrupt):
-        batch.run(grader, plans, out)
+    run_interrupted(grader, plans, out)
     assert (out / "submissions" / "alice" / "result.json").is_file()
     assert not (out / "report.json").exists()
 
-    grader.grade_plans = original
     graded = []
     results, reused = batch.run(grader, plans, out, on_start=lambda todo: graded.extend(p.id for p in todo))
     assert reused == 1 and graded == ["bob", "carol"]
     doc = json.loads((out / "report.json").read_text())
     assert [s["id"] for s in doc["submissions"]] == ["alice", "bob", "carol"]
-    assert [s["score"] for s in doc["submissions"]] == [43, 23, 0]
+    assert [s["score"] for s in doc["submissions"]] == [47, 27, 0]
     assert (out / "grades.csv").read_text().count("\n") == 4
 
     graded.clear()
@@ -110,4 +117,4 @@ def test_cli_gradescope_needs_one_submission(tmp_path):
     assert proc.returncode == 2 and "one submission" in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "autograde", "grade", str(SAMPLE), "--gradescope",
                            str(tmp_path / "r.json")], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0 and json.loads((tmp_path / "r.json").read_text())["score"] == 43
+    assert proc.returncode == 0 and json.loads((tmp_path / "r.json").read_text())["score"] == 47

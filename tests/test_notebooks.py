@@ -100,3 +100,21 @@ def test_self_checks_work_without_solutions_and_match_the_grader(tmp_path, monke
     # so on every function the self-check gives the grader's score
     for name in grader_scores:
         assert seen[name][0] == grader_scores[name], (name, seen[name], grader_scores[name])
+
+
+def test_course_utils_holds_no_answer_to_a_graded_exercise():
+    """Students can import course_utils: it must not define any graded function, nor the helpers that are
+    answers under another name (one-hot encoding is graded in 02, centred differences in 04)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import course_utils
+
+    graded = {f.name for spec in specs.all_specs().values() for f in spec.functions}
+    answers = graded | {"one_hot", "centred_differences", "central_differences", "finite_differences"}
+    for info in pkgutil.iter_modules(course_utils.__path__):
+        module = importlib.import_module(f"course_utils.{info.name}")
+        defined = {name for name, obj in vars(module).items()
+                   if inspect.isfunction(obj) and obj.__module__ == module.__name__}
+        assert not defined & answers, f"course_utils.{info.name} defines {sorted(defined & answers)}"

@@ -66,6 +66,11 @@ def _cell_with(transform):
     return outputs
 
 
+def _cell_without_bias(case, fns):
+    p = dict(case.args["parameters"], ba=np.zeros_like(case.args["parameters"]["ba"]))
+    return {"a_next": fns("rnn_cell_forward")(case.args["xt"], case.args["a_prev"], p)[0]}
+
+
 rnn_cell_forward = FunctionSpec(
     name="rnn_cell_forward",
     make_case=cell_case,
@@ -76,6 +81,8 @@ rnn_cell_forward = FunctionSpec(
     edge_sizes=SEQ_EDGE,
     mistakes=(
         Mistake("a_next is linear in its inputs: is tanh applied?", outputs=_cell_with(np.arctanh)),
+        Mistake("a_next is what you get without the bias: add ba inside the tanh, "
+                "tanh(Waa a_prev + Wax xt + ba).", outputs=_cell_without_bias),
         Mistake("a_next looks like a sigmoid of the pre-activation: the basic RNN uses tanh.",
                 outputs=_cell_with(lambda a: 1 / (1 + np.exp(-np.arctanh(a))))),
         Mistake("yt_pred does not sum to 1 over each column: is softmax applied to Wya a_next + by?",
@@ -141,7 +148,38 @@ compact_parameters = FunctionSpec(
     sizes=SEQ_SIZES,
     edge_sizes=SEQ_EDGE,
     mistakes=(
-        Mistake("Wa = [Waa | Wax]: Waa's columns come first, matching [a⟨t-1⟩, x⟨t⟩].", outputs=_swapped_blocks),
+        Mistake("Wa holds the two blocks in the wrong order: its first columns multiply a⟨t-1⟩, the first "
+                "rows of [a⟨t-1⟩, x⟨t⟩].", outputs=_swapped_blocks),
+    ),
+)
+
+
+def split_case(rng, size, fns):
+    return Case(size_label(size), {"compact": fns("compact_parameters")(rnn_parameters(rng, **size))})
+
+
+def _split_at_n_x(case, fns):
+    Wa = case.args["compact"]["Wa"]
+    n_x = Wa.shape[1] - Wa.shape[0]
+    return {"Waa": Wa[:, :n_x], "Wax": Wa[:, n_x:]}
+
+
+def _split_swapped(case, fns):
+    Wa = case.args["compact"]["Wa"]
+    n_a = Wa.shape[0]
+    return {"Waa": Wa[:, Wa.shape[1] - n_a:], "Wax": Wa[:, :Wa.shape[1] - n_a]}
+
+
+split_parameters = FunctionSpec(
+    name="split_parameters",
+    make_case=split_case,
+    points={"shapes": 1, "values": 1, "edge": 1, "unchanged": 1},
+    sizes=SEQ_SIZES,
+    edge_sizes=SEQ_EDGE,
+    mistakes=(
+        Mistake("Waa must be (n_a, n_a): where does it end in Wa, and which dimension of Wa tells you n_a?",
+                outputs=_split_at_n_x),
+        Mistake("Waa and Wax are swapped: Waa's columns come first in Wa = [Waa | Wax].", outputs=_split_swapped),
     ),
 )
 
@@ -166,5 +204,6 @@ rnn_cell_forward_compact = FunctionSpec(
 
 NOTEBOOK = NotebookSpec(
     stem=STEM,
-    functions=(softmax, rnn_cell_forward, rnn_forward, compact_parameters, rnn_cell_forward_compact),
+    functions=(softmax, rnn_cell_forward, rnn_forward, compact_parameters, split_parameters,
+               rnn_cell_forward_compact),
 )

@@ -1,0 +1,263 @@
+"""Grading on a Dask cluster: ``python -m autograde grade SUBMISSION... --scheduler ADDRESS``.
+
+The client (this process) finds and reads the submissions as for local grading, then sends their code to an
+existing Dask ``distributed`` scheduler in *batches of notebooks* (one task grades several notebooks, so
+that the scheduler is not the bottleneck). **Submissions are sent by the client**: the workers need no view
+of the submissions' file system, and a path given here must exist here (docs/cluster.md).
+
+Each worker grades a batch exactly as local grading does (:meth:`autograde.grade.Grader._run_notebook`):
+every notebook in its own sandboxed process, with the same limits, judged against reference data that the
+worker computes once (:class:`CoursePlugin`, when the worker joins) and keeps for every task. The results
+come back as they are and are put in the same order as local grading's, so the reports are identical for the
+same seed, whatever the number of workers.
+
+Faults: a task whose worker dies is run again on another worker by the scheduler; a batch that kills its
+workers repeatedly is split into single notebooks, so that a notebook that crashes every worker that grades
+it scores 0 with the reason, and no other notebook is charged for it. Every notebook's result is taken once.
+
+Nothing here is imported unless ``--scheduler`` is given: local grading does not import Dask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from distributed import Client, KilledWorker, WorkerPlugin, as_completed
+
+from autograde import specs
+from autograde.grade import Grader, Options, Plan, course_fingerprint, failed, prepare
+from autograde.results import FunctionResult, SubmissionResult
+from autograde.runner import Limits, sandbox_status
+from course_utils.notebooks import Cell
+
+MAX_BATCH = 16  # notebooks per task at most (a task of 16 notebooks takes about 10 s)
+TASKS_PER_THREAD = 4  # batches in flight per worker thread: enough to keep workers busy, few for the scheduler
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot grade: unreachable scheduler, no workers, or workers with another version of the course."""
+
+
+# ------------------------------------------------------------------------------------------ on the workers
+
+def _warm(seed: int) -> None:
+    """Compute every graded function's reference data for ``seed`` in this process (kept for all tasks)."""
+    for stem, nb in specs.all_specs().items():
+        for fspec in nb.functions:
+            prepare(stem, fspec.name, seed)
+
+
+class CoursePlugin(WorkerPlugin):
+    """Prepares the course's reference data once per worker, when it joins (restarted workers too)."""
+
+    idempotent = True
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def setup(self, worker) -> None:  # noqa: ANN001 - a distributed.Worker
+        _warm(self.seed)
+
+
+_graders: dict[tuple[int, Limits], Grader] = {}
+
+
+def grade_batch(course: str, seed: int, limits: Limits,
+                batch: list[tuple[str, list[Cell]]]) -> list[tuple[list[FunctionResult], list[str]]]:
+    """On a worker: grade each ``(stem, cells)`` of the batch as local grading does."""
+    if course != course_fingerprint():
+        raise ClusterError(f"a worker has another version of the course (fingerprint {course_fingerprint()}, "
+                           f"the client's is {course}): install the same commit on the client and every worker, "
+                           "and restart the workers")
+    grader = _graders.get((seed, limits))
+    if grader is None:
+        grader = _graders.setdefault((seed, limits), Grader(Options(seed=seed, limits=limits, jobs=1)))
+    return [grader._run_notebook(stem, cells) for stem, cells in batch]
+
+
+def _worker_status() -> tuple[bool, str, str]:
+    sandboxed, line = sandbox_status()
+    return sandboxed, line, course_fingerprint()
+
+
+# ------------------------------------------------------------------------------------------ on the client
+
+def connect(address: str, timeout: float = 20.0) -> Client:
+    """A client of the scheduler at ``address``, with at least one worker; ClusterError if not."""
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        get_address_host_port(address)
+    except ValueError as exc:
+        raise ClusterError(f"{address!r} is not a scheduler address such as tcp://10.0.0.5:8786 ({exc})") from None
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"could not reach the Dask scheduler at {address} ({exc})") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        client.close()
+        raise ClusterError(f"the Dask scheduler at {address} has no workers (start some with "
+                           f"`dask worker {address}`)") from None
+    return client
+
+
+def batches(items: list, threads: int, size: int | None = None) -> list[list]:
+    """Consecutive slices of ``items``: about TASKS_PER_THREAD per worker thread, at most MAX_BATCH long."""
+    if size is None:
+        size = max(1, min(MAX_BATCH, math.ceil(len(items) / max(1, TASKS_PER_THREAD * threads))))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class ClusterGrader(Grader):
+    """A :class:`Grader` whose notebooks are graded by the workers of a Dask scheduler."""
+
+    task: Callable = staticmethod(grade_batch)  # what a worker runs on a batch
+
+    def __init__(self, options: Options | None, client: Client, progress: Callable[[int], None] | None = None,
+                 batch_size: int | None = None):
+        super().__init__(options, progress)
+        self.client = client
+        self.batch_size = batch_size
+        self.client.register_plugin(CoursePlugin(self.options.seed), name=f"autograde-course-{self.options.seed}")
+
+    def sandbox_report(self) -> list[str]:
+        """Lines to show: workers without the sandbox, or with another version of the course."""
+        status = self.client.run(_worker_status)
+        mine = course_fingerprint()
+        other = sorted(w for w, (_, _, fp) in status.items() if fp != mine)
+        if other:
+            raise ClusterError(f"worker(s) {', '.join(other)} have another version of the course than this "
+                               "client: install the same commit everywhere, and restart the workers")
+        lines = {}
+        for worker, (sandboxed, line, _) in sorted(status.items()):
+            if not sandboxed:
+                lines.setdefault(line, []).append(worker)
+        return [f"{line} (on worker(s) {', '.join(ws)})" for line, ws in lines.items()]
+
+    def grade_plans(self, plans: list[Plan],
+                    on_result: Callable[[Plan, SubmissionResult], None] = lambda p, r: None) -> list[SubmissionResult]:
+        """Grade planned submissions on the cluster; ``on_result`` is called as each submission is complete."""
+        items = [(i, stem, cells) for i, p in enumerate(plans) for stem, _, cells in p.notebooks
+                 if not isinstance(cells, str)]
+        threads = sum(self.client.nthreads().values()) or 1
+        queue = batches(items, threads, self.batch_size)
+        queue.reverse()  # popped from the end: in order
+        course, seed, limits = course_fingerprint(), self.options.seed, self.options.limits
+        done: dict[tuple[int, str], tuple[list[FunctionResult], list[str]]] = {}
+        missing = [sum(1 for _, _, c in p.notebooks if not isinstance(c, str)) for p in plans]
+        results: list[SubmissionResult | None] = [None] * len(plans)
+
+        def submit(batch: list) -> tuple:
+            future = self.client.submit(self.task, course, seed, limits, [(s, c) for _, s, c in batch], pure=False)
+            return future, batch
+
+        def finish(i: int) -> None:
+            p = plans[i]
+            notebooks = [self._notebook(stem, path, cells, done.get((i, stem))) for stem, path, cells in p.notebooks]
+            results[i] = SubmissionResult(str(p.path), notebooks, p.error, id=p.id)
+            on_result(p, results[i])
+
+        for i, n in enumerate(missing):
+            if n == 0:
+                finish(i)
+        in_flight: dict = {}  # key -> (future, batch)
+        window = as_completed(loop=self.client.loop)
+
+        def fill() -> None:
+            while queue and len(in_flight) < TASKS_PER_THREAD * threads:
+                future, batch = submit(queue.pop())
+                in_flight[future.key] = (future, batch)
+                window.add(future)
+
+        try:
+            fill()
+            for future in window:
+                _, batch = in_flight.pop(future.key)
+                try:
+                    outputs = future.result()
+                except KilledWorker:
+                    if len(batch) > 1:  # find the culprit: every notebook on its own
+                        queue += [[item] for item in reversed(batch)]
+                        outputs = None
+                    else:
+                        (_, stem, _), = batch
+                        reason = ("not graded: the grading worker died each time it graded this notebook "
+                                  "(on the cluster, not in the sandbox); ask the course staff")
+                        outputs = [([failed(f, reason) for f in specs.get(stem).functions], [])]
+                if outputs is not None:
+                    for (i, stem, _), output in zip(batch, outputs):
+                        if (i, stem) in done:
+                            continue
+                        done[(i, stem)] = output
+                        self.progress(len(output[0]))
+                        missing[i] -= 1
+                        if missing[i] == 0:
+                            finish(i)
+                fill()
+        except BaseException:
+            window.clear()
+            self.client.cancel([f for f, _ in in_flight.values()])
+            raise
+        return [r for r in results if r is not None]
+
+
+# ---------------------------------------------------------------------------- a cluster on this machine
+
+class LocalCluster:
+    """A real ``dask scheduler`` and ``dask worker`` processes on 127.0.0.1 (tests, benchmarks, trying it out)."""
+
+    def __init__(self, workers: int = 2, threads: int = 1, env: dict[str, str] | None = None):
+        self.folder = tempfile.TemporaryDirectory(prefix="autograde-cluster-")
+        self.env = {**os.environ, **(env or {})}
+        self.procs: list[subprocess.Popen] = []
+        scheduler_file = Path(self.folder.name) / "scheduler.json"
+        try:
+            self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file", str(scheduler_file)])
+            deadline = time.monotonic() + 60
+            while not scheduler_file.is_file():
+                if time.monotonic() > deadline or self.procs[0].poll() is not None:
+                    raise ClusterError("the local dask scheduler did not start")
+                time.sleep(0.1)
+            self.address = json.loads(scheduler_file.read_text())["address"]
+            for i in range(workers):
+                self._start(["worker", self.address, "--host", "127.0.0.1", "--nthreads", str(threads),
+                             "--name", f"local-{i}"])
+            with Client(self.address, timeout=60, set_as_default=False) as client:
+                client.wait_for_workers(workers, timeout=120)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, args: list[str]) -> None:
+        log = open(Path(self.folder.name) / f"{args[0]}-{len(self.procs)}.log", "wb")
+        with log:
+            self.procs.append(subprocess.Popen([sys.executable, "-m", "dask", *args, "--no-dashboard"],
+                                               stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self.env,
+                                               cwd=self.folder.name, start_new_session=True))
+
+    def close(self) -> None:
+        """Kill every process started here (each in a session of its own, with what it started)."""
+        for proc in reversed(self.procs):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        self.procs.clear()
+        self.folder.cleanup()
+
+    def __enter__(self) -> "LocalCluster":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
