@@ -8,6 +8,7 @@ recognisable; they never show hidden inputs or reference code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -485,8 +486,21 @@ def _gradient_output(out: Any, key: str, spec: FunctionSpec) -> Any:
     if spec.gradient and spec.gradient.within and spec.outputs:
         out = name_outputs(out, spec).get(spec.gradient.within)
     if isinstance(out, dict):
-        return out.get(key)
+        return out[key] if key in out else _at_path(out, key)
     return out
+
+
+def _at_path(value: Any, key: str) -> Any:
+    """A nested entry named by a path such as ``layers[1].dWaa`` or ``da0[0]``; None if there is none."""
+    for part in re.findall(r"\[\d+\]|[^.\[\]]+", key):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            value = value[index] if isinstance(value, (list, tuple)) and index < len(value) else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            return None
+    return value
 
 
 def _changed_inputs(before: dict, after: Any) -> str | None:

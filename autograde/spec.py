@@ -71,8 +71,9 @@ class Gradient:
 
     ``numeric(forward, context)`` returns ``{key: gradient}``, computed by finite differences of
     ``forward`` (looked up by name: the reference when grading, the student's own in a self-check). Each
-    key names an entry of the returned dict (of output ``within`` when the function returns a tuple), or
-    the whole output (under any name, e.g. "grad") when the function returns a single array.
+    key names an entry of the returned dict (of output ``within`` when the function returns a tuple) — or a
+    nested one by a path such as ``layers[1].dWaa`` or ``da0[0]`` — or the whole output (under any name, e.g.
+    "grad") when the function returns a single array.
     """
 
     forward: str | None

@@ -189,8 +189,10 @@ def draw_unrolled_rnn(
         Words written under the inputs, one per time step (for example
         ``["Harry", "Potter", "and", "Hermione"]``).  Must have length ``T``.
     direction : str, default "forward"
-        Direction of the recurrence.  Only ``"forward"`` is supported at the
-        moment; anything else raises :class:`ValueError`.
+        ``"forward"``, or ``"bidirectional"``: a forward and a backward row
+        of cells feeding each output (drawn by
+        :func:`course_utils.nb11.draw_bidirectional_rnn`); anything else
+        raises :class:`ValueError`.
     show_outputs : bool, default True
         Whether to draw the predictions :math:`\hat{y}^{\langle t \rangle}`
         and the :math:`W_{ya}` arrows.
@@ -216,7 +218,7 @@ def draw_unrolled_rnn(
     ------
     ValueError
         If ``T`` is not an integer in ``1..12``, ``labels`` has the wrong
-        length or type, ``direction`` is not ``"forward"``, or
+        length or type, ``direction`` is not one of the two, or
         ``show_backward`` is requested without outputs.
     """
     # ---- validation -------------------------------------------------------
@@ -226,10 +228,9 @@ def draw_unrolled_rnn(
     T = int(T)
     if not 1 <= T <= _MAX_T:
         raise ValueError(f"T must be a positive int <= {_MAX_T}, got {T}.")
-    if not isinstance(direction, str) or direction != "forward":
+    if not isinstance(direction, str) or direction not in ("forward", "bidirectional"):
         raise ValueError(
-            f"direction must be 'forward' (the only direction supported so "
-            f"far), got {direction!r}."
+            f"direction must be 'forward' or 'bidirectional', got {direction!r}."
         )
     if labels is not None:
         if isinstance(labels, str) or not isinstance(labels, Iterable):
@@ -251,6 +252,13 @@ def draw_unrolled_rnn(
     if ax is not None and not isinstance(ax, Axes):
         raise ValueError(f"ax must be a matplotlib Axes or None, got "
                          f"{type(ax).__name__}.")
+
+    if direction == "bidirectional":
+        if show_backward:
+            raise ValueError("show_backward=True is drawn for direction='forward' only.")
+        from course_utils.nb11 import draw_bidirectional_rnn  # notebook 11's figure
+
+        return draw_bidirectional_rnn(T, labels=labels, show_outputs=show_outputs, title=title, ax=ax)
 
     # ---- layout (data units) ----------------------------------------------
     xs = [_DX * t for t in range(1, T + 1)]  # centres of the cells

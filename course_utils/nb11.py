@@ -1,0 +1,194 @@
+"""Notebook 11's data and figure: the lecture's "Teddy" named-entity task, and the bidirectional RNN drawn.
+
+The lecture's example: in "He said, Teddy Roosevelt was a great president" *Teddy* is part of a person's
+name; in "He said, Teddy bears are on sale!" it is not. Reading left to right, the words up to *Teddy* are
+the same in both, so only a word that comes **after** it can decide. :func:`teddy_data` generates such
+sentences from templates: the words before the ambiguous word carry no hint, the word right after it decides.
+
+:func:`draw_bidirectional_rnn` draws the unrolled bidirectional RNN (``course_utils.plots.draw_unrolled_rnn``
+with ``direction="bidirectional"`` delegates here). Everything is made by seeded code; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+
+PAD = "<pad>"
+PREFIXES = (("he", "said"), ("she", "said"), ("they", "said"), ("i", "think"), ("we", "heard", "that"),
+            ("yesterday",), ("my", "friend", "said"), ("everyone", "knows"))
+# words that are a first name in one sentence and not a name in another, with the nouns that follow them
+AMBIGUOUS = {"teddy": ("bears",), "grace": ("period", "notes"), "rose": ("garden", "petals"),
+             "jordan": ("river", "valley"), "ruby": ("ring", "necklace")}
+NAMES_ONLY = ("harry", "hermione", "alice", "ron")  # first names that are never anything else
+SURNAMES = ("roosevelt", "kelly", "parks", "potter", "granger")
+NAME_ENDINGS = (("was", "a", "great", "president"), ("is", "here"), ("called", "me"), ("won", "the", "prize"))
+NOUN_ENDINGS = (("are", "on", "sale"), ("is", "lovely"), ("was", "long"), ("were", "sold", "out"))
+
+T_X = 3 + 2 + 4  # longest prefix, the two words, longest ending; shorter sentences end in <pad>
+NOUNS = tuple(dict.fromkeys(n for nouns in AMBIGUOUS.values() for n in nouns))
+VOCAB = tuple(dict.fromkeys((PAD,) + sum(PREFIXES, ()) + tuple(AMBIGUOUS) + NOUNS + NAMES_ONLY + SURNAMES
+                            + sum(NAME_ENDINGS, ()) + sum(NOUN_ENDINGS, ())))
+WORD_INDEX = {w: i for i, w in enumerate(VOCAB)}
+LABELS = ("other", "name")  # class 1: the word is part of a person's name
+
+# the lecture's two sentences (lower-cased, without punctuation)
+LECTURE_SENTENCES = ("he said teddy roosevelt was a great president", "he said teddy bears are on sale")
+
+
+def _sentence(rng: np.random.Generator, kind: int) -> tuple[list[str], list[int], int]:
+    """One sentence of a kind (0: ambiguous word as a name, 1: as a thing, 2: an unambiguous name), its
+    labels, and the position of its first name-or-thing word."""
+    prefix = list(PREFIXES[rng.integers(len(PREFIXES))])
+    if kind == 2:
+        first = NAMES_ONLY[rng.integers(len(NAMES_ONLY))]
+    else:
+        first = tuple(AMBIGUOUS)[rng.integers(len(AMBIGUOUS))]
+    if kind == 1:
+        nouns = AMBIGUOUS[first]
+        second, ending, label = nouns[rng.integers(len(nouns))], NOUN_ENDINGS[rng.integers(len(NOUN_ENDINGS))], 0
+    else:
+        second, ending, label = SURNAMES[rng.integers(len(SURNAMES))], NAME_ENDINGS[rng.integers(len(NAME_ENDINGS))], 1
+    words = prefix + [first, second] + list(ending)
+    labels = [0] * len(prefix) + [label, label] + [0] * len(ending)
+    return words, labels, len(prefix)
+
+
+def _encode(sentences: list[list[str]]) -> np.ndarray:
+    """The generator's sentences, padded to T_X, as one-hot columns (len(VOCAB), m, T_X)."""
+    x = np.zeros((len(VOCAB), len(sentences), T_X))
+    for i, words in enumerate(sentences):
+        padded = words + [PAD] * (T_X - len(words))
+        x[[WORD_INDEX[w] for w in padded], i, np.arange(T_X)] = 1.0
+    return x
+
+
+def teddy_data(rng: np.random.Generator, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """A batch of named-entity sentences in which the word that decides comes after the ambiguous one.
+
+    A third of the sentences use an ambiguous word (teddy, grace, rose, jordan, ruby) as a first name
+    ("he said teddy roosevelt was a great president"), a third as a thing ("he said teddy bears are on
+    sale"), a third use a name that is only a name ("she said harry potter called me"). The words before it
+    are drawn independently of the kind, so they carry no hint. Sentences are padded with <pad> to T_X = 9.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    m : int ≥ 1
+        Number of sentences.
+
+    Returns
+    -------
+    x : np.ndarray, shape (len(VOCAB), m, T_X), float64
+        One-hot words, the course's (n_x, m, T_x) layout.
+    y : np.ndarray, shape (2, m, T_X), float64
+        One-hot labels: class 1 where the word is part of a person's name, class 0 elsewhere (padding too).
+    ambiguous : np.ndarray, shape (m, T_X), bool
+        True at the position of an ambiguous word (two thirds of the sentences have one).
+    sentences : list of m str
+        The sentences in words, without padding.
+    """
+    if not isinstance(m, (int, np.integer)) or m < 1:
+        raise ValueError(f"m must be a whole number ≥ 1; got {m!r}")
+    kinds = rng.integers(0, 3, size=m)
+    words, labels = [], np.zeros((m, T_X), dtype=np.int64)
+    ambiguous = np.zeros((m, T_X), dtype=bool)
+    for i, kind in enumerate(kinds):
+        w, lab, pos = _sentence(rng, int(kind))
+        words.append(w)
+        labels[i, :len(lab)] = lab
+        ambiguous[i, pos] = kind != 2
+    y = np.stack([labels == 0, labels == 1]).astype(np.float64)
+    return _encode(words), y, ambiguous, [" ".join(w) for w in words]
+
+
+def lecture_sentences() -> tuple[np.ndarray, list[list[str]]]:
+    """The lecture's two Teddy sentences, one-hot (len(VOCAB), 2, T_X), and their words."""
+    words = [s.split() for s in LECTURE_SENTENCES]
+    return _encode(words), words
+
+
+# ----------------------------------------------------------------------------------------------- the figure
+
+_F_FC, _F_EC = "#dceaf7", "#1f4e79"  # forward cells
+_B_FC, _B_EC = "#e3f4dc", "#2f6b1f"  # backward cells
+_IN_FC, _IN_EC = "#f2f2f2", "#555555"
+_OUT_FC, _OUT_EC = "#fdebd3", "#b35900"
+
+
+def diagram_axes(ax: Axes | None, limits: tuple[float, float, float, float], height: float,
+                 title: str | None) -> Axes:
+    """Axes for a diagram drawn in data units (a new figure at most ``height`` inches high if ``ax`` is None),
+    with equal aspect and no frame; room below for a legend."""
+    x_min, x_max, y_min, y_max = limits
+    if ax is None:
+        scale = min(0.75, height / (y_max - y_min))
+        fig, ax = plt.subplots(figsize=((x_max - x_min) * scale, (y_max - y_min) * scale + 0.8))
+        fig.subplots_adjust(left=0.01, right=0.99, top=0.9 if title else 0.99, bottom=0.12)
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_axis_off()
+    return ax
+
+
+def draw_bidirectional_rnn(T: int = 4, *, labels: Sequence[str] | None = None, show_outputs: bool = True,
+                           title: str | None = None, ax: Axes | None = None) -> Axes:
+    r"""Draw a bidirectional RNN unrolled over ``T`` time steps (the arguments were checked by the caller).
+
+    Inputs :math:`x^{\langle t \rangle}` at the bottom; a row of forward cells
+    :math:`\overrightarrow{a}^{\langle t \rangle}` whose recurrence runs left to right from
+    :math:`\overrightarrow{a}^{\langle 0 \rangle}`; above it a row of backward cells
+    :math:`\overleftarrow{a}^{\langle t \rangle}` running right to left from
+    :math:`\overleftarrow{a}^{\langle T+1 \rangle}`; on top the outputs
+    :math:`\hat{y}^{\langle t \rangle}`, each fed by both cells of its time step. No arrow goes from one
+    row to the other: the graph is acyclic.
+    """
+    from course_utils.plots import _arrow, _box
+
+    dx, cw, ch = 2.0, 0.9, 0.62
+    y_in, y_f, y_b, y_out = -1.45, 0.0, 1.45, 2.9
+    xs = [dx * t for t in range(1, T + 1)]
+    off = 0.42  # the two cells of a step sit left and right of the step's centre
+    x_min, x_max = xs[0] - 2.05, xs[-1] + 2.05
+    y_min = y_in - 0.75 if labels is not None else y_in - 0.4
+    y_max = (y_out + 0.4) if show_outputs else y_b + 0.5
+    ax = diagram_axes(ax, (x_min, x_max, y_min, y_max), height=4.2, title=title)
+
+    def sup(symbol: str, t: int | str) -> str:
+        return rf"${symbol}^{{\langle {t} \rangle}}$"
+
+    fwd, bwd = r"\overrightarrow{a}", r"\overleftarrow{a}"
+    _box(ax, (xs[0] - dx * 0.75, y_f), 0.85, 0.5, sup(fwd, 0), fc=_IN_FC, ec=_IN_EC, fontsize=11)
+    _box(ax, (xs[-1] + dx * 0.75, y_b), 0.85, 0.5, sup(bwd, T + 1), fc=_IN_FC, ec=_IN_EC, fontsize=11)
+    for i, xc in enumerate(xs):
+        t = i + 1
+        xf, xb = xc - off, xc + off
+        _box(ax, (xc, y_in), 0.8, 0.5, sup("x", t), fc=_IN_FC, ec=_IN_EC, fontsize=12)
+        _box(ax, (xf, y_f), cw, ch, sup(fwd, t), fc=_F_FC, ec=_F_EC, fontsize=13)
+        _box(ax, (xb, y_b), cw, ch, sup(bwd, t), fc=_B_FC, ec=_B_EC, fontsize=13)
+        if labels is not None:
+            ax.text(xc, y_in - 0.35, labels[i], ha="center", va="top", fontsize=11, style="italic")
+        _arrow(ax, (xf, y_in + 0.25), (xf, y_f - ch / 2), color=_F_EC)
+        _arrow(ax, (xb, y_in + 0.25), (xb, y_b - ch / 2), color=_B_EC)
+        # forward recurrence: from the left neighbour (or a0) into this forward cell
+        left = (xs[0] - dx * 0.75 + 0.425) if t == 1 else xs[i - 1] - off + cw / 2
+        _arrow(ax, (left, y_f), (xf - cw / 2, y_f), color=_F_EC, lw=1.8)
+        # backward recurrence: from the right neighbour (or a<T+1>) into this backward cell
+        right = (xs[-1] + dx * 0.75 - 0.425) if t == T else xs[i + 1] + off - cw / 2
+        _arrow(ax, (right, y_b), (xb + cw / 2, y_b), color=_B_EC, lw=1.8)
+        if show_outputs:
+            _box(ax, (xc, y_out), 0.8, 0.5, sup(r"\hat{y}", t), fc=_OUT_FC, ec=_OUT_EC, fontsize=12)
+            _arrow(ax, (xf, y_f + ch / 2), (xc - 0.2, y_out - 0.25), color=_F_EC)
+            _arrow(ax, (xb, y_b + ch / 2), (xc + 0.2, y_out - 0.25), color=_B_EC)
+    handles = [Patch(fc=_F_FC, ec=_F_EC, label="forward direction (reads left to right)"),
+               Patch(fc=_B_FC, ec=_B_EC, label="backward direction (reads right to left)")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False,
+              fontsize=10)
+    if title is not None:
+        ax.set_title(title, fontsize=13)
+    return ax
