@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from autograde import exports
+from autograde import exports, specs
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
 from conftest import ROOT
 
@@ -88,7 +88,8 @@ def test_cli_writes_the_canvas_csv(tmp_path):
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     table = rows(out.read_text())
-    assert table[1][5:] == ["27", "30"] and table[2][5:] == ["20", "23"]
+    possible = [f"{specs.get(stem).max_score:g}" for stem in STEMS]
+    assert table[1][5:] == possible and table[2][5:] == ["24", "23"]  # the sample's four mistakes cost 7 and 7
     bad = tmp_path / "bad.csv"
     bad.write_text("x\n")
     proc = subprocess.run([sys.executable, "-m", "autograde", "grade", str(sample), "--canvas", str(out),
