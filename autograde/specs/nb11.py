@@ -170,9 +170,6 @@ brnn_backward = FunctionSpec(
     edge_sizes=LOSS_EDGE,
     gradient=Gradient(
         forward="brnn_forward", numeric=backward_numeric,
-        # its gradients are sums of rnn_backward's, which a self-check replays from answers stored to 12
-        # significant digits: they agree with the reference to ~1e-11, not 1e-15; finite differences do 1e-10 at best
-        analytic=1e-9,
         shared="the gradient dz at the output and how Wyᵀ dz⟨t⟩ is split between the two directions",
         through_time=("da0_f", "da0_b"),
         hints=(GradientHint(("dx", "da0_b", "dWaa_b", "dWax_b", "dba_b"),

@@ -185,8 +185,6 @@ deep_rnn_backward = FunctionSpec(
     sizes=STACK_SIZES,
     edge_sizes=STACK_EDGE,
     gradient=Gradient(forward="deep_rnn_forward", numeric=stack_backward_numeric,
-                      # sums of rnn_backward's answers, replayed in a self-check from 12 stored digits: see nb11
-                      analytic=1e-9,
                       shared="the gradient dz at the output and what the head passes down to the top layer, "
                              "Wyaᵀ dz⟨t⟩"),
     mistakes=(
