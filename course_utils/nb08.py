@@ -132,15 +132,24 @@ def plot_clipping(g: np.ndarray, by_value: np.ndarray, by_norm: np.ndarray, max_
 
 
 def plot_accuracy_by_distance(distances, accuracies, label: str = "basic RNN", ax=None):
-    """Test accuracy on the agreement task against the subject–verb distance, with chance (50%) drawn."""
+    """Test accuracy on the agreement task against the subject–verb distance, with chance (50%) drawn.
+
+    ``accuracies`` is one model's accuracy per distance (named by ``label``), or a dict {label: accuracies}
+    for several models (notebooks 09 and 10): later lines are dashed and thinner, so that equal results stay
+    visible one over the other.
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 3.6))
-    ax.plot(distances, 100 * np.asarray(accuracies), "o-", lw=2, label=label)
-    ax.axhline(50, color="grey", ls=":", label="chance (labels are 50% singular)")
+        _, ax = plt.subplots(figsize=(7, 3.6))
+    models = accuracies if isinstance(accuracies, dict) else {label: accuracies}
+    markers = "osD^v"
+    for i, (name, acc) in enumerate(models.items()):
+        ax.plot(distances, 100 * np.asarray(acc), marker=markers[i % len(markers)], ms=10 - 2.5 * i,
+                lw=2.5 - 0.5 * i, ls=("-", "--", "-.", ":")[i % 4], label=name)
+    ax.axhline(50, color="grey", ls=":", label="guessing (50%: half the subjects are singular)")
     ax.set_xticks(list(distances))
-    ax.set_xlabel("distance from subject to verb (words)")
+    ax.set_xlabel("distance from the subject to the verb (words)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 105)
     ax.set_title("Was or were? Agreement over a growing distance")

@@ -3,7 +3,7 @@
 * :func:`draw_cell` draws a gated cell from a list of nodes and edges: what flows into each gate (forward,
   black) or what flows back (backward, red dashed). :func:`draw_gru_cell` is the GRU's layout.
 * :class:`Adam` is the optimiser the experiments train with (it is no exercise of the course).
-* :func:`plot_accuracy_by_distance` and :func:`plot_gate_trace` are the experiments' plots.
+* :func:`plot_gate_trace` is the gate-trace plot; :func:`plot_accuracy_by_distance` is notebook 08's, re-exported.
 
 No function here computes a gate, a cell or a gradient of the course: those are the exercises.
 """
@@ -11,6 +11,9 @@ No function here computes a gate, a cell or a gradient of the course: those are 
 from __future__ import annotations
 
 import numpy as np
+
+# the agreement plot is notebook 08's, shared by 09 and 10 (they import it from here)
+from course_utils.nb08 import plot_accuracy_by_distance  # noqa: F401
 
 _FWD, _BWD = "#222222", "#d62728"
 _STYLE = {  # kind -> (face, edge)
@@ -183,28 +186,6 @@ class Adam:
 
 
 # ------------------------------------------------------------------------------------------------- plots
-
-def plot_accuracy_by_distance(distances, accuracies: dict, ax=None):
-    """Test accuracy on the agreement task against the subject–verb distance, one line per model, chance at 50%."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.6))
-    markers = "osD^v"
-    for i, (label, acc) in enumerate(accuracies.items()):
-        # later lines dashed and with smaller markers, so that equal results stay visible one over the other
-        ax.plot(distances, 100 * np.asarray(acc), marker=markers[i % len(markers)], ms=10 - 2.5 * i, lw=2.5 - 0.5 * i,
-                ls=("-", "--", "-.", ":")[i % 4], label=label)
-    ax.axhline(50, color="grey", ls=":", label="guessing (50%)")
-    ax.set_xlabel("distance from the subject to the verb (words)")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_ylim(40, 103)
-    ax.set_xticks(distances)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=9, loc="lower left")
-    ax.set_title("Subject–verb agreement across a distance")
-    return ax
-
 
 def plot_gate_trace(words: list, traces: dict, gate: dict, gate_label: str, unit: int, ax=None):
     """A memory-cell unit and its gate along one or more sentences (one colour per sentence).
