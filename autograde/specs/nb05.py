@@ -13,7 +13,7 @@ import numpy as np
 from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, rnn_parameters
-from autograde.numeric import centred_differences
+from autograde.numeric import gradients as _gradients
 
 STEM = "05_types_of_rnns"
 FORWARD_STEM, BACKWARD_STEM = "03_recurrent_neural_network", "04_backpropagation_through_time"
@@ -35,10 +35,6 @@ def _one_hot(rng, n, *shape):
     """Random one-hot columns (n, *shape): inputs only (notebook 02 grades one-hot encoding)."""
     idx = rng.integers(0, n, size=shape)
     return (np.arange(n).reshape((n,) + (1,) * len(shape)) == idx[None]).astype(np.float64)
-
-
-def _gradients(loss, variables: dict) -> dict:
-    return {key: centred_differences(loss, x) for key, x in variables.items()}
 
 
 def _rnn_keys(p: dict, a0: np.ndarray, suffix: str = "") -> dict:

@@ -8,6 +8,7 @@ from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal
 from autograde.numeric import gradients as _gradients
+from autograde.specs.nb04 import _close
 
 STEM = "09_gru"
 S03, S04 = "03_recurrent_neural_network", "04_backpropagation_through_time"
@@ -313,11 +314,6 @@ def _backward_numeric(forward, context):
         return np.sum(c["dc"] * forward(c["x"], c["c0"], p)[0])
 
     return _gradients(loss, {"dx": c["x"], "dc0": c["c0"], **{f"d{k}": p[k] for k in FULL_KEYS}})
-
-
-def _close(out, ref, key, index=...):
-    return (isinstance(out, dict) and isinstance(out.get(key), np.ndarray) and out[key].shape == ref[key].shape
-            and np.allclose(out[key][index], ref[key][index]))
 
 
 def not_accumulated(weights):
