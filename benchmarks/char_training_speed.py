@@ -27,7 +27,7 @@ The choices, and why they are fair:
 - One BLAS thread for both: the matrices are small and the machine has two cores.
 
 Goal (issue 9): at least 20 times as many characters per second, and an equal or lower held-out loss. Measured on
-the 2-core course machine under load (1-minute load average 3 to 3.7): 11.6 to 12.3 times, 2.172 against 2.219.
+the 2-core course machine under load (1-minute load average 2.8 to 3.7): 11.6 to 12.5 times, 2.172 against 2.219.
 Where the batched time goes (cProfile, m = 96): rnn_forward 47% (np.tanh alone about a fifth of it: on this
 CPU, AVX2 without AVX-512, NumPy's float64 tanh takes about 15 ns per element), rnn_backward 33%, the output
 layer here 11%, masked_loss 6%, Adam 2%. The loop's time is Python and NumPy call overhead, about 110 to 200 us
