@@ -40,6 +40,7 @@ import argparse
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one BLAS thread is fastest
@@ -117,51 +118,87 @@ def min_char_rnn(ids, rng):
         yield p, SEQ
 
 
-def batched(streams, rng, fns, lr, optimizer="adagrad"):
-    """The course's functions on m streams at once: one update per m × 25 characters. Yields the parameters and
-    the number of characters read after every update."""
+def group_gradients(p, fns, eye, ids, a0):
+    """One group's share of an update: the course's rnn_forward, the output layer, masked_loss and rnn_backward on
+    the group's streams. ids (m_g, SEQ + 1) are the streams' characters, a0 (N_A, m_g) their hidden state. Returns
+    the gradients of the group's mean loss over its m_g streams and the hidden state after the chunk."""
     rnn_forward, rnn_backward, masked_loss = fns("rnn_forward"), fns("rnn_backward"), fns("masked_loss")
+    n, m = len(CHARS), ids.shape[0]
+    x = np.moveaxis(eye[ids[:, :SEQ]], -1, 0)  # (n, m, SEQ): the previous characters
+    a, _, caches = rnn_forward(x, a0, p)
+    a_flat = a.reshape(N_A, m * SEQ)
+    logits = (p["Wya"] @ a_flat + p["by"]).reshape(n, m, SEQ)
+    _, dlogits = masked_loss(logits, ids[:, 1:], np.ones((m, SEQ)))  # the gradient of the mean over the m streams
+    dz = dlogits.reshape(n, m * SEQ)
+    g = rnn_backward((p["Wya"].T @ dz).reshape(N_A, m, SEQ), caches)
+    grads = {"Waa": g["dWaa"], "Wax": g["dWax"], "ba": g["dba"], "Wya": dz @ a_flat.T,
+             "by": np.sum(dz, axis=1, keepdims=True)}
+    return grads, a[:, :, -1]
+
+
+def batch_gradients(p, fns, eye, ids, a0s, pool=None):
+    """The gradients of the mean loss over all streams of a batch split into groups (ids and a0s: one array per
+    group), each group in its own thread of pool (the first in the calling thread). NumPy releases the GIL inside
+    its BLAS calls and ufunc loops, so the groups run on different cores. masked_loss averages over the group's
+    streams, so group j's gradient is weighted by its share m_j / m: the sum is the gradient of the whole batch.
+    Returns the gradients and each group's hidden state after the chunk."""
+    futures = [pool.submit(group_gradients, p, fns, eye, i, a) for i, a in zip(ids[1:], a0s[1:])] if pool else []
+    results = [group_gradients(p, fns, eye, ids[0], a0s[0])] + [f.result() for f in futures]
+    m = sum(i.shape[0] for i in ids)
+    grads = {k: sum(i.shape[0] / m * g[k] for i, (g, _) in zip(ids, results)) for k in results[0][0]}
+    return grads, [a for _, a in results]
+
+
+def batched(streams, rng, fns, lr, optimizer="adagrad", groups=1, pool=None):
+    """The course's functions on m streams at once, split into groups of streams computed in parallel (one thread
+    each, from pool): one update per m × 25 characters. Yields the parameters and the number of characters read
+    after every update."""
     n, (m, length) = len(CHARS), streams.shape
     p = init(rng, n)
     memory = {k: np.zeros_like(v) for k, v in p.items()}
-    a0 = np.zeros((N_A, m))
+    parts = np.array_split(streams, groups)  # each group carries its own hidden state
+    a0s = [np.zeros((N_A, part.shape[0])) for part in parts]
     eye = np.eye(n)
-    mask = np.ones((m, SEQ))
     pos = 0
     while True:
         if pos + SEQ + 1 > length:
-            pos, a0 = 0, np.zeros((N_A, m))
-        x = np.moveaxis(eye[streams[:, pos:pos + SEQ]], -1, 0)  # (n, m, SEQ): the previous characters
-        targets = streams[:, pos + 1:pos + SEQ + 1]
-        a, _, caches = rnn_forward(x, a0, p)
-        a_flat = a.reshape(N_A, m * SEQ)
-        logits = (p["Wya"] @ a_flat + p["by"]).reshape(n, m, SEQ)
-        _, dlogits = masked_loss(logits, targets, mask)  # the gradient of the mean over the m streams
-        dz = dlogits.reshape(n, m * SEQ)
-        g = rnn_backward((p["Wya"].T @ dz).reshape(N_A, m, SEQ), caches)
-        grads = {"Waa": g["dWaa"], "Wax": g["dWax"], "ba": g["dba"], "Wya": dz @ a_flat.T,
-                 "by": np.sum(dz, axis=1, keepdims=True)}
+            pos, a0s = 0, [np.zeros_like(a) for a in a0s]
+        grads, a0s = batch_gradients(p, fns, eye, [part[:, pos:pos + SEQ + 1] for part in parts], a0s, pool)
         if optimizer == "adam":
             adam(p, grads, memory, lr)
         else:
             adagrad(p, grads, memory, lr)
-        a0 = a[:, :, -1]
         pos += SEQ
         yield p, m * SEQ
+
+
+def split_difference(streams, fns, groups, pool):
+    """Largest difference, relative to the largest entry, between the gradients of one batch computed in groups
+    and in one piece (random parameters, random hidden state): rounding only, if the split is exact."""
+    rng = np.random.default_rng(7)
+    p = {k: v * 30 for k, v in init(rng, len(CHARS)).items()}
+    ids, a0 = streams[:, :SEQ + 1], rng.normal(0, 0.5, (N_A, streams.shape[0]))
+    eye = np.eye(len(CHARS))
+    whole, _ = batch_gradients(p, fns, eye, [ids], [a0])
+    split, _ = batch_gradients(p, fns, eye, np.array_split(ids, groups), np.array_split(a0, groups, axis=1), pool)
+    return max(np.max(np.abs(split[k] - whole[k])) / np.max(np.abs(whole[k])) for k in whole)
 
 
 def race(trainers, n_chars):
     """Runs the trainers (generators as above) in turns, always advancing the one that has read the fewest
     characters, until each has read n_chars; the clock of each runs only during its own updates, so that a change
-    in the machine's load falls on all of them alike. Returns per trainer (parameters, characters, seconds)."""
-    params, seen, seconds = [None] * len(trainers), [0] * len(trainers), [0.0] * len(trainers)
+    in the machine's load falls on all of them alike. Returns per trainer (parameters, characters, seconds, CPU
+    seconds of all the process's threads during its updates)."""
+    params, seen = [None] * len(trainers), [0] * len(trainers)
+    seconds, cpu = [0.0] * len(trainers), [0.0] * len(trainers)
     while min(seen) < n_chars:
         i = seen.index(min(seen))
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         params[i], k = next(trainers[i])
         seconds[i] += time.perf_counter() - start
+        cpu[i] += time.process_time() - start_cpu
         seen[i] += k
-    return list(zip(params, seen, seconds))
+    return list(zip(params, seen, seconds, cpu))
 
 
 def held_out_loss(p, ids, fns):
@@ -180,9 +217,14 @@ def main() -> int:
     parser.add_argument("--chars", type=int, default=200_000, help="training characters for each model")
     parser.add_argument("--m", type=int, default=96, help="streams read at once by the batched version")
     parser.add_argument("--lr", type=float, default=0.02, help="learning rate of the batched version")
+    parser.add_argument("--groups", type=int, default=len(os.sched_getaffinity(0)),
+                        help="groups of streams computed in parallel threads (default: the cores this process may "
+                             "use; 1 for the single-core figure)")
     parser.add_argument("--optimizer", choices=("adagrad", "adam"), default="adam",
                         help="update rule of the batched version (the loop always uses Adagrad)")
     args = parser.parse_args()
+    if not 1 <= args.groups <= args.m:
+        parser.error(f"--groups must be between 1 and --m ({args.m}), not {args.groups}")
     rng = np.random.default_rng(2026)
     names = load_names()
     order = rng.permutation(len(names))
@@ -195,19 +237,31 @@ def main() -> int:
     fns = reference.functions(get("06_language_model"))
     for name in ("rnn_forward", "rnn_backward", "masked_loss"):
         fns(name)  # loads the solution notebooks now, not on the batched model's clock
+    pool = ThreadPoolExecutor(args.groups - 1) if args.groups > 1 else None
+    if pool:
+        list(pool.map(abs, range(args.groups - 1)))  # starts the threads now, not on the clock
+        print(f"gradient in {args.groups} groups against in one piece, one batch: largest difference "
+              f"{split_difference(streams, fns, args.groups, pool):.1e} of the largest entry")
+    sizes = sorted({part.shape[0] for part in np.array_split(streams, args.groups)}, reverse=True)
+    print(f"batched version: {args.groups} group(s) of {' or '.join(map(str, sizes))} streams, one thread each, "
+          f"{len(os.sched_getaffinity(0))} core(s) available; the loop runs in one thread; load average "
+          f"{os.getloadavg()[0]:.2f} at the start")
 
-    (p_loop, seen_loop, t_loop), (p_batch, seen_batch, t_batch) = race(
+    (p_loop, seen_loop, t_loop, cpu_loop), (p_batch, seen_batch, t_batch, cpu_batch) = race(
         [min_char_rnn(one_stream, np.random.default_rng(1)),
-         batched(streams, np.random.default_rng(1), fns, args.lr, args.optimizer)], args.chars)
+         batched(streams, np.random.default_rng(1), fns, args.lr, args.optimizer, args.groups, pool)], args.chars)
+    if pool:
+        pool.shutdown()
 
     speed_loop, speed_batch = seen_loop / t_loop, seen_batch / t_batch
     loss_loop, loss_batch = held_out_loss(p_loop, held_ids, fns), held_out_loss(p_batch, held_ids, fns)
     print(f"min-char-rnn loop : {seen_loop} characters in {t_loop:6.2f} s = {speed_loop:9.0f} chars/s; "
-          f"held-out loss {loss_loop:.3f} nats/char")
+          f"held-out loss {loss_loop:.3f} nats/char; {cpu_loop / t_loop:.2f} cores busy")
     print(f"batched (m = {args.m:3d}): {seen_batch} characters in {t_batch:6.2f} s = {speed_batch:9.0f} chars/s; "
-          f"held-out loss {loss_batch:.3f} nats/char")
+          f"held-out loss {loss_batch:.3f} nats/char; {cpu_batch / t_batch:.2f} cores busy")
     ratio = speed_batch / speed_loop
     ok = ratio >= 20 and loss_batch <= loss_loop
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
     print(f"speed-up {ratio:.1f}x (goal >= 20x); loss {'not higher' if loss_batch <= loss_loop else 'HIGHER'} "
           f"({'ok' if ok else 'goal missed'})")
     return 0 if ok else 1
