@@ -37,10 +37,11 @@ per character.
 from __future__ import annotations
 
 import argparse
+import mmap
+import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one BLAS thread is fastest
@@ -81,7 +82,7 @@ def adam(params, grads, state, lr):
 
 def min_char_rnn(ids, rng):
     """The unbatched loop: one stream, 25 characters per update, everything per time step. Yields the parameters
-    and the number of characters read after every update."""
+    and the number of characters read after every update (and 0.0: no other process works for it)."""
     n = len(CHARS)
     p = init(rng, n)
     memory = {k: np.zeros_like(v) for k, v in p.items()}
@@ -115,7 +116,7 @@ def min_char_rnn(ids, rng):
         adagrad(p, g, memory)
         h = hs[SEQ - 1]
         pos += SEQ
-        yield p, SEQ
+        yield p, SEQ, 0.0
 
 
 def group_gradients(p, fns, eye, ids, a0):
@@ -136,67 +137,116 @@ def group_gradients(p, fns, eye, ids, a0):
     return grads, a[:, :, -1]
 
 
-def batch_gradients(p, fns, eye, ids, a0s, pool=None):
-    """The gradients of the mean loss over all streams of a batch split into groups (ids and a0s: one array per
-    group), each group in its own thread of pool (the first in the calling thread). NumPy releases the GIL inside
-    its BLAS calls and ufunc loops, so the groups run on different cores. masked_loss averages over the group's
-    streams, so group j's gradient is weighted by its share m_j / m: the sum is the gradient of the whole batch.
-    Returns the gradients and each group's hidden state after the chunk."""
-    futures = [pool.submit(group_gradients, p, fns, eye, i, a) for i, a in zip(ids[1:], a0s[1:])] if pool else []
-    results = [group_gradients(p, fns, eye, ids[0], a0s[0])] + [f.result() for f in futures]
-    m = sum(i.shape[0] for i in ids)
-    grads = {k: sum(i.shape[0] / m * g[k] for i, (g, _) in zip(ids, results)) for k in results[0][0]}
-    return grads, [a for _, a in results]
+class StreamGroups:
+    """The m streams split into groups computed in parallel: group 0 in this process, each other group in a worker
+    process forked now (before any clock starts), which keeps its streams and its hidden state across chunks and
+    reads the parameters from memory shared with this process. (Threads do not help here: the groups' many small
+    NumPy calls keep handing the GIL back and forth, which cost as much CPU time as the second core gave.)"""
+
+    def __init__(self, streams, fns, groups):
+        self.parts, self.fns, self.eye = np.array_split(streams, groups), fns, np.eye(len(CHARS))
+        self.shares = [part.shape[0] / streams.shape[0] for part in self.parts]
+        shapes = {k: v.shape for k, v in init(np.random.default_rng(0), len(CHARS)).items()}
+        size = sum(int(np.prod(shape)) for shape in shapes.values())
+        self._memory = mmap.mmap(-1, 8 * size * groups)  # anonymous and shared: seen by the forked workers
+        rows = np.frombuffer(self._memory, dtype=np.float64).reshape(groups, size)
+        self.params = self._views(rows[0], shapes)  # updated in place by the optimiser
+        self._grads = [self._views(row, shapes) for row in rows[1:]]  # worker j writes its weighted gradients here
+        self.a0 = np.zeros((N_A, self.parts[0].shape[0]))
+        context = multiprocessing.get_context("fork")
+        self._workers = []
+        for j in range(1, groups):
+            here, there = context.Pipe()
+            process = context.Process(target=self._serve, args=(j, there), daemon=True)
+            process.start()
+            self._workers.append((process, here))
+
+    @staticmethod
+    def _views(row, shapes):
+        views, start = {}, 0
+        for k, shape in shapes.items():
+            views[k] = row[start:start + int(np.prod(shape))].reshape(shape)
+            start += int(np.prod(shape))
+        return views
+
+    def _serve(self, j, connection):
+        """A worker's loop: for each (position, reset) received, its group's gradients, weighted by its share."""
+        a0 = np.zeros((N_A, self.parts[j].shape[0]))
+        while (message := connection.recv()) is not None:
+            start = time.process_time()
+            pos, reset = message
+            grads, a0 = group_gradients(self.params, self.fns, self.eye, self.parts[j][:, pos:pos + SEQ + 1],
+                                        np.zeros_like(a0) if reset else a0)
+            for k, g in grads.items():
+                np.multiply(g, self.shares[j], out=self._grads[j - 1][k])
+            connection.send(time.process_time() - start)
+
+    def gradients(self, pos, reset=False):
+        """The gradients of the mean loss over all m streams for the chunk starting at pos (the hidden states are
+        zeroed first if reset): masked_loss averages over a group's streams, so group j's gradient is weighted by its
+        share m_j / m and the sum is the gradient of the whole batch. Also returns the CPU seconds of the workers."""
+        for _, connection in self._workers:
+            connection.send((pos, reset))
+        grads, self.a0 = group_gradients(self.params, self.fns, self.eye, self.parts[0][:, pos:pos + SEQ + 1],
+                                         np.zeros_like(self.a0) if reset else self.a0)
+        worker_cpu = sum(connection.recv() for _, connection in self._workers)
+        total = {k: self.shares[0] * g + sum(w[k] for w in self._grads) for k, g in grads.items()}
+        return total, worker_cpu
+
+    def close(self):
+        for process, connection in self._workers:
+            connection.send(None)
+            process.join()
 
 
-def batched(streams, rng, fns, lr, optimizer="adagrad", groups=1, pool=None):
-    """The course's functions on m streams at once, split into groups of streams computed in parallel (one thread
-    each, from pool): one update per m × 25 characters. Yields the parameters and the number of characters read
-    after every update."""
-    n, (m, length) = len(CHARS), streams.shape
-    p = init(rng, n)
+def batched(groups, rng, lr, optimizer="adagrad"):
+    """The course's functions on m streams at once (in groups, see StreamGroups): one update per m × 25 characters.
+    Yields the parameters, the number of characters read and the workers' CPU seconds after every update."""
+    p = groups.params
+    for k, v in init(rng, len(CHARS)).items():
+        p[k][...] = v
     memory = {k: np.zeros_like(v) for k, v in p.items()}
-    parts = np.array_split(streams, groups)  # each group carries its own hidden state
-    a0s = [np.zeros((N_A, part.shape[0])) for part in parts]
-    eye = np.eye(n)
-    pos = 0
+    m, length = sum(part.shape[0] for part in groups.parts), groups.parts[0].shape[1]
+    pos, reset = 0, True
     while True:
         if pos + SEQ + 1 > length:
-            pos, a0s = 0, [np.zeros_like(a) for a in a0s]
-        grads, a0s = batch_gradients(p, fns, eye, [part[:, pos:pos + SEQ + 1] for part in parts], a0s, pool)
+            pos, reset = 0, True
+        grads, worker_cpu = groups.gradients(pos, reset)
         if optimizer == "adam":
             adam(p, grads, memory, lr)
         else:
             adagrad(p, grads, memory, lr)
-        pos += SEQ
-        yield p, m * SEQ
+        pos, reset = pos + SEQ, False
+        yield p, m * SEQ, worker_cpu
 
 
-def split_difference(streams, fns, groups, pool):
+def split_difference(streams, fns, groups):
     """Largest difference, relative to the largest entry, between the gradients of one batch computed in groups
-    and in one piece (random parameters, random hidden state): rounding only, if the split is exact."""
-    rng = np.random.default_rng(7)
-    p = {k: v * 30 for k, v in init(rng, len(CHARS)).items()}
-    ids, a0 = streams[:, :SEQ + 1], rng.normal(0, 0.5, (N_A, streams.shape[0]))
-    eye = np.eye(len(CHARS))
-    whole, _ = batch_gradients(p, fns, eye, [ids], [a0])
-    split, _ = batch_gradients(p, fns, eye, np.array_split(ids, groups), np.array_split(a0, groups, axis=1), pool)
-    return max(np.max(np.abs(split[k] - whole[k])) / np.max(np.abs(whole[k])) for k in whole)
+    and in one piece (random parameters): rounding only, if the split is exact."""
+    gradients = []
+    for k in (groups, 1):
+        split = StreamGroups(streams, fns, k)
+        for name, v in init(np.random.default_rng(7), len(CHARS)).items():
+            split.params[name][...] = 30 * v
+        gradients.append(split.gradients(0, reset=True)[0])
+        split.close()
+    return max(np.max(np.abs(gradients[0][k] - gradients[1][k])) / np.max(np.abs(gradients[1][k]))
+               for k in gradients[1])
 
 
 def race(trainers, n_chars):
     """Runs the trainers (generators as above) in turns, always advancing the one that has read the fewest
     characters, until each has read n_chars; the clock of each runs only during its own updates, so that a change
     in the machine's load falls on all of them alike. Returns per trainer (parameters, characters, seconds, CPU
-    seconds of all the process's threads during its updates)."""
+    seconds during its updates, of this process and of the trainer's workers)."""
     params, seen = [None] * len(trainers), [0] * len(trainers)
     seconds, cpu = [0.0] * len(trainers), [0.0] * len(trainers)
     while min(seen) < n_chars:
         i = seen.index(min(seen))
         start, start_cpu = time.perf_counter(), time.process_time()
-        params[i], k = next(trainers[i])
+        params[i], k, other_cpu = next(trainers[i])
         seconds[i] += time.perf_counter() - start
-        cpu[i] += time.process_time() - start_cpu
+        cpu[i] += time.process_time() - start_cpu + other_cpu
         seen[i] += k
     return list(zip(params, seen, seconds, cpu))
 
@@ -218,7 +268,7 @@ def main() -> int:
     parser.add_argument("--m", type=int, default=96, help="streams read at once by the batched version")
     parser.add_argument("--lr", type=float, default=0.02, help="learning rate of the batched version")
     parser.add_argument("--groups", type=int, default=len(os.sched_getaffinity(0)),
-                        help="groups of streams computed in parallel threads (default: the cores this process may "
+                        help="groups of streams computed in parallel processes (default: the cores this process may "
                              "use; 1 for the single-core figure)")
     parser.add_argument("--optimizer", choices=("adagrad", "adam"), default="adam",
                         help="update rule of the batched version (the loop always uses Adagrad)")
@@ -237,21 +287,19 @@ def main() -> int:
     fns = reference.functions(get("06_language_model"))
     for name in ("rnn_forward", "rnn_backward", "masked_loss"):
         fns(name)  # loads the solution notebooks now, not on the batched model's clock
-    pool = ThreadPoolExecutor(args.groups - 1) if args.groups > 1 else None
-    if pool:
-        list(pool.map(abs, range(args.groups - 1)))  # starts the threads now, not on the clock
+    if args.groups > 1:
         print(f"gradient in {args.groups} groups against in one piece, one batch: largest difference "
-              f"{split_difference(streams, fns, args.groups, pool):.1e} of the largest entry")
+              f"{split_difference(streams, fns, args.groups):.1e} of the largest entry")
+    groups = StreamGroups(streams, fns, args.groups)  # the workers start now, not on the clock
     sizes = sorted({part.shape[0] for part in np.array_split(streams, args.groups)}, reverse=True)
-    print(f"batched version: {args.groups} group(s) of {' or '.join(map(str, sizes))} streams, one thread each, "
-          f"{len(os.sched_getaffinity(0))} core(s) available; the loop runs in one thread; load average "
+    print(f"batched version: {args.groups} group(s) of {' or '.join(map(str, sizes))} streams, one process each, "
+          f"{len(os.sched_getaffinity(0))} core(s) available; the loop runs in one process; load average "
           f"{os.getloadavg()[0]:.2f} at the start")
 
     (p_loop, seen_loop, t_loop, cpu_loop), (p_batch, seen_batch, t_batch, cpu_batch) = race(
         [min_char_rnn(one_stream, np.random.default_rng(1)),
-         batched(streams, np.random.default_rng(1), fns, args.lr, args.optimizer, args.groups, pool)], args.chars)
-    if pool:
-        pool.shutdown()
+         batched(groups, np.random.default_rng(1), args.lr, args.optimizer)], args.chars)
+    groups.close()
 
     speed_loop, speed_batch = seen_loop / t_loop, seen_batch / t_batch
     loss_loop, loss_batch = held_out_loss(p_loop, held_ids, fns), held_out_loss(p_batch, held_ids, fns)
