@@ -55,6 +55,9 @@ from course_utils.nb06 import load_names, name_streams  # noqa: E402
 
 CHARS = "\n" + "abcdefghijklmnopqrstuvwxyz"
 N_A, SEQ, LR, CLIP = 100, 25, 0.1, 5.0
+# the cores this process may run on, and whether worker processes can be forked (Linux, macOS)
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+FORK = "fork" in multiprocessing.get_all_start_methods()
 
 
 def init(rng, n):
@@ -267,7 +270,7 @@ def main() -> int:
     parser.add_argument("--chars", type=int, default=200_000, help="training characters for each model")
     parser.add_argument("--m", type=int, default=96, help="streams read at once by the batched version")
     parser.add_argument("--lr", type=float, default=0.02, help="learning rate of the batched version")
-    parser.add_argument("--groups", type=int, default=len(os.sched_getaffinity(0)),
+    parser.add_argument("--groups", type=int, default=CORES if FORK else 1,
                         help="groups of streams computed in parallel processes (default: the cores this process may "
                              "use; 1 for the single-core figure)")
     parser.add_argument("--optimizer", choices=("adagrad", "adam"), default="adam",
@@ -275,6 +278,8 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.groups <= args.m:
         parser.error(f"--groups must be between 1 and --m ({args.m}), not {args.groups}")
+    if args.groups > 1 and not FORK:
+        parser.error("--groups above 1 needs worker processes started by fork (Linux, macOS); use --groups 1")
     rng = np.random.default_rng(2026)
     names = load_names()
     order = rng.permutation(len(names))
@@ -293,7 +298,7 @@ def main() -> int:
     groups = StreamGroups(streams, fns, args.groups)  # the workers start now, not on the clock
     sizes = sorted({part.shape[0] for part in np.array_split(streams, args.groups)}, reverse=True)
     print(f"batched version: {args.groups} group(s) of {' or '.join(map(str, sizes))} streams, one process each, "
-          f"{len(os.sched_getaffinity(0))} core(s) available; the loop runs in one process; load average "
+          f"{CORES} core(s) available; the loop runs in one process; load average "
           f"{os.getloadavg()[0]:.2f} at the start")
 
     (p_loop, seen_loop, t_loop, cpu_loop), (p_batch, seen_batch, t_batch, cpu_batch) = race(
