@@ -154,7 +154,9 @@ def group_gradients(p, fns, eye, ids, a0):
 class StreamGroups:
     """The m streams split into groups computed in parallel: group 0 in this process, each other group in a worker
     process forked now (before any clock starts), which keeps its streams and its hidden state across chunks and
-    reads the parameters from memory shared with this process. (Threads do not help here: the groups' many small
+    gets the parameters through memory shared with this process. (Computing on arrays in the shared memory itself
+    made a group about a fifth slower than on ordinary arrays, so the parameters and gradients are copied in and
+    out of it once per update, 124 KB each way. Threads do not help here: the groups' many small
     NumPy calls keep handing the GIL back and forth, which cost as much CPU time as the second core gave.)"""
 
     def __init__(self, streams, fns, groups):
@@ -164,7 +166,8 @@ class StreamGroups:
         size = sum(int(np.prod(shape)) for shape in shapes.values())
         self._memory = mmap.mmap(-1, 8 * size * groups)  # anonymous and shared: seen by the forked workers
         rows = np.frombuffer(self._memory, dtype=np.float64).reshape(groups, size)
-        self.params = self._views(rows[0], shapes)  # updated in place by the optimiser
+        self.params = {k: np.zeros(shape) for k, shape in shapes.items()}  # updated in place by the optimiser
+        self._shared_params = self._views(rows[0], shapes)  # copied from self.params for the workers
         self._grads = [self._views(row, shapes) for row in rows[1:]]  # worker j writes its weighted gradients here
         self.a0 = np.zeros((N_A, self.parts[0].shape[0]))
         context = multiprocessing.get_context("fork")
@@ -186,11 +189,14 @@ class StreamGroups:
     def _serve(self, j, connection):
         """A worker's loop: for each (position, reset) received, its group's gradients, weighted by its share."""
         a0 = np.zeros((N_A, self.parts[j].shape[0]))
+        params = {k: np.zeros_like(v) for k, v in self.params.items()}
         while (message := connection.recv()) is not None:
             start = time.process_time()
             pos, reset = message
+            for k, v in self._shared_params.items():
+                np.copyto(params[k], v)
             try:
-                grads, a0 = group_gradients(self.params, self.fns, self.eye, self.parts[j][:, pos:pos + SEQ + 1],
+                grads, a0 = group_gradients(params, self.fns, self.eye, self.parts[j][:, pos:pos + SEQ + 1],
                                             np.zeros_like(a0) if reset else a0)
             except Exception as error:  # reported by the main process, which would otherwise wait for ever
                 connection.send(f"worker {j}: {type(error).__name__}: {error}")
@@ -203,6 +209,9 @@ class StreamGroups:
         """The gradients of the mean loss over all m streams for the chunk starting at pos (the hidden states are
         zeroed first if reset): masked_loss averages over a group's streams, so group j's gradient is weighted by its
         share m_j / m and the sum is the gradient of the whole batch. Also returns the CPU seconds of the workers."""
+        if self._workers:
+            for k, v in self.params.items():
+                np.copyto(self._shared_params[k], v)
         for _, connection in self._workers:
             connection.send((pos, reset))
         grads, self.a0 = group_gradients(self.params, self.fns, self.eye, self.parts[0][:, pos:pos + SEQ + 1],
