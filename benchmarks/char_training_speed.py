@@ -42,21 +42,19 @@ The choices, and why they are fair:
 - One BLAS thread in every process: the matrices are small.
 
 Goal (issue 9): at least 20 times as many characters per second, and an equal or lower held-out loss. Not met.
-Measured on the 2-core course machine, shared with other sessions (1-minute load average 1.8 to 3.9), m = 96,
-Adam 0.02, 200,000 characters: held-out loss 2.172 against the loop's 2.219 in every run, one group or two.
-- This version, --groups 1: 9.5 to 9.8 times (4 runs; loop 8,000 to 8,900 chars/s, batched 77,000 to 84,000);
-  --groups 2: 10.1 to 10.6 times (3 runs), in which other sessions kept a core busy and the batched side got 0.8
-  to 0.9 cores. The kernel here schedules by session (autogroup): however many processes a run has, it gets one
-  session's share of the CPUs, so the second core helps only when no other session wants it.
-- The one run that found both cores free (an earlier revision that computed on the shared memory directly, about a
-  fifth slower per group than this one): 16.2 times with 2 groups (135,000 chars/s on 1.71 cores), 9.8 times with
-  one group in the run right after (83,000 chars/s).
-- Even so, 20 times is out of reach on two cores: per CPU second the batched version reads 9 to 10 times the
-  loop's characters, so two perfectly used cores give at most 18 to 20 times, and two groups keep about 1.7 cores
-  busy (they wait for each other once per update).
-- The version before the groups (commit 8236f05), run alternately with this one: 11.5 to 12.6 times against 9.8
-  to 10.0 with --groups 1 (3 pairs, the first two before the shared-memory copies were added); a microbenchmark
-  of the update alone puts the difference at about 5% of CPU time. Not explained.
+Measured on the 2-core course machine, shared with other sessions, m = 96, Adam 0.02, 200,000 characters: held-out
+loss 2.172 against the loop's 2.219 in every run, one group or two. This version, 7 runs (1-minute load average 1.1
+to 2.5):
+- --groups 2 with both cores free (the batched side kept 1.74 to 1.77 cores busy): 16.8, 17.1 and 17.7 times
+  (loop 8,500 to 9,000 chars/s, batched 149,000 to 151,000).
+- --groups 2 while another session kept a core busy (0.91 cores): 10.8 times. The kernel here schedules by session
+  (autogroup): however many processes a run has, it gets one session's share of the CPUs, so the second core helps
+  only when no other session wants it.
+- --groups 1: 11.2, 11.9 and 12.0 times (loop 7,200 to 10,700 chars/s, batched 85,000 to 120,000), as the version
+  before the groups (commit 8236f05: 11.1 to 12.8 times in alternating races).
+So two cores give about 1.45 times the single-core figure, not 2: per CPU second two groups of 48 do about a tenth
+less than one of 96 (smaller matrices, the copies, the messages) and the main process waits for the worker once per
+update. Even perfectly used, two cores would give at most 22 to 24 times (the single-core figure doubled).
 Where the batched time goes (cProfile, m = 96, one group): rnn_forward 47% (np.tanh alone about a fifth of it: on
 this CPU, AVX2 without AVX-512, NumPy's float64 tanh takes about 15 ns per element; rnn_forward also computes a
 softmax per step that this training does not use), rnn_backward 33%, the output layer here 11%, masked_loss 6%,
