@@ -37,7 +37,7 @@ from distributed import Client, KilledWorker, WorkerPlugin, as_completed
 from autograde import specs
 from autograde.grade import Grader, Options, Plan, course_fingerprint, failed, prepare
 from autograde.results import FunctionResult, SubmissionResult
-from autograde.runner import Limits, sandbox_status
+from autograde.runner import Limits, WorkerPool, sandbox_status
 from course_utils.notebooks import Cell
 
 MAX_BATCH = 16  # notebooks per task at most (a task of 16 notebooks takes about 10 s)
@@ -82,7 +82,12 @@ def grade_batch(course: str, seed: int, limits: Limits,
     grader = _graders.get((seed, limits))
     if grader is None:
         grader = _graders.setdefault((seed, limits), Grader(Options(seed=seed, limits=limits, jobs=1)))
-    return [grader._run_notebook(stem, cells) for stem, cells in batch]
+    pool = WorkerPool() if sandbox_status()[0] else None  # the batch's notebooks share workers, then they stop
+    try:
+        return [grader._run_notebook(stem, cells, pool) for stem, cells in batch]
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _worker_status() -> tuple[bool, str, str]:
