@@ -17,14 +17,15 @@ The machine is shared: run it when it is quiet, and read the figures as approxim
 most: OpenBLAS then waits for its second thread at each of the 100 small per-step products.
 
 Where the time goes (2-core AMD EPYC, OpenBLAS, numpy 2.4): the matrix products need about 2.05 GFLOP, some
-30 ms at the peak of both cores; the element-wise work (five exponentials per unit and step forward, and some thirty passes over (n_a, m) arrays per step) runs on one core, and numpy's float64 exp
-takes about 5 ns per element here (np.tanh about 13 ns), some 15 ms for the exponentials alone.
+30 ms at the peak of both cores; the element-wise work (five exponentials per unit and step forward, and some
+thirty passes over (n_a, m) arrays per step) runs on one core, and numpy's float64 exp takes about 5 ns per
+element here (np.tanh about 13 ns), some 15 ms for the exponentials alone.
 
 Measured on 30 November 2026 (best of 30 runs interleaved, with other jobs on the machine): DGEMM 82 GFLOP/s;
 the reference 71.5 ms = 35 % of peak (101 ms = 25 % before its loops computed each step's gates in one block
 with one exp-based sigmoid); the plain cell-by-cell loop 93 ms; PyTorch 2.13 CPU 73 ms, a ratio of 0.98. Both
-targets are missed: PyTorch's float64 LSTM is fast here, and the element-wise
-work above, single-threaded in NumPy, takes about 40 ms by itself (from a profile), more than 0.4 × PyTorch's.
+targets are missed: PyTorch's float64 LSTM is fast here, and the element-wise work above, single-threaded in
+NumPy, takes about 40 ms by itself (from a profile), more than 0.4 × PyTorch's time.
 """
 
 from __future__ import annotations
