@@ -14,7 +14,8 @@ machine.
 
 Targets (issue 8): at most 0.4 × PyTorch's time and at least 50 % of the DGEMM peak at the default sizes.
 The machine is shared: run it when it is quiet, and read the figures as approximate. A busy second core hurts
-most: OpenBLAS then waits for its second thread at each of the 100 small per-step products.
+most: OpenBLAS then waits for its second thread at each of the 100 small per-step products (with two other
+busy processes, one step took about 1 s of spinning instead of 70–100 ms; with OPENBLAS_NUM_THREADS=1, 0.11–0.15 s).
 
 Where the time goes (2-core AMD EPYC, OpenBLAS, numpy 2.4): the matrix products need about 2.05 GFLOP, some
 30 ms at the peak of both cores; the element-wise work (five exponentials per unit and step forward, and some
