@@ -12,8 +12,9 @@ come back as they are and are put in the same order as local grading's, so the r
 same seed, whatever the number of workers.
 
 Faults: a task whose worker dies is run again on another worker by the scheduler; a batch that kills its
-workers repeatedly is split into single notebooks, so that a notebook that crashes every worker that grades
-it scores 0 with the reason, and no other notebook is charged for it. Every notebook's result is taken once.
+workers repeatedly is split into single notebooks, graded one at a time (a dying worker's tasks are all
+blamed, so a notebook graded beside the culprit would be blamed with it), so that a notebook that crashes
+every worker that grades it scores 0 with the reason, and no other notebook is charged for it. Every notebook's result is taken once.
 
 Nothing here is imported unless ``--scheduler`` is given: local grading does not import Dask.
 """
@@ -37,7 +38,7 @@ from distributed import Client, KilledWorker, WorkerPlugin, as_completed
 from autograde import specs
 from autograde.grade import Grader, Options, Plan, course_fingerprint, failed, prepare
 from autograde.results import FunctionResult, SubmissionResult
-from autograde.runner import Limits, sandbox_status
+from autograde.runner import Limits, WorkerPool, sandbox_status
 from course_utils.notebooks import Cell
 
 MAX_BATCH = 16  # notebooks per task at most (a task of 16 notebooks takes about 10 s)
@@ -82,7 +83,12 @@ def grade_batch(course: str, seed: int, limits: Limits,
     grader = _graders.get((seed, limits))
     if grader is None:
         grader = _graders.setdefault((seed, limits), Grader(Options(seed=seed, limits=limits, jobs=1)))
-    return [grader._run_notebook(stem, cells) for stem, cells in batch]
+    pool = WorkerPool() if sandbox_status()[0] else None  # the batch's notebooks share workers, then they stop
+    try:
+        return [grader._run_notebook(stem, cells, pool) for stem, cells in batch]
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _worker_status() -> tuple[bool, str, str]:
@@ -174,8 +180,17 @@ class ClusterGrader(Grader):
                 finish(i)
         in_flight: dict = {}  # key -> (future, batch)
         window = as_completed(loop=self.client.loop)
+        # the notebooks of a batch that killed its workers, graded one at a time, none beside another: when a
+        # worker dies, every task it held is blamed, so a notebook beside the culprit would be blamed with it
+        suspects: list = []
+        suspect_in_flight: list = []
 
         def fill() -> None:
+            if suspects and not suspect_in_flight:
+                future, batch = submit([suspects.pop()])
+                in_flight[future.key] = (future, batch)
+                suspect_in_flight.append(future.key)
+                window.add(future)
             while queue and len(in_flight) < TASKS_PER_THREAD * threads:
                 future, batch = submit(queue.pop())
                 in_flight[future.key] = (future, batch)
@@ -185,11 +200,13 @@ class ClusterGrader(Grader):
             fill()
             for future in window:
                 _, batch = in_flight.pop(future.key)
+                if future.key in suspect_in_flight:
+                    suspect_in_flight.remove(future.key)
                 try:
                     outputs = future.result()
                 except KilledWorker:
                     if len(batch) > 1:  # find the culprit: every notebook on its own
-                        queue += [[item] for item in reversed(batch)]
+                        suspects.extend(reversed(batch))
                         outputs = None
                     else:
                         (_, stem, _), = batch

@@ -15,10 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from autograde import paths, reference, secret, specs
+from autograde import reference, secret, specs
+from autograde.refcache import course_fingerprint
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
-from autograde.runner import Limits, Session, hide, kill_all_sessions, run_notebook
+from autograde.runner import Limits, Session, WorkerPool, hide, kill_all_sessions, run_notebook, sandbox_status
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
@@ -186,19 +187,6 @@ class Plan:
         return h.hexdigest()
 
 
-@lru_cache(maxsize=1)
-def course_fingerprint() -> str:
-    """A hash of the grader's code, the specs and the reference notebooks."""
-    h = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    files = sorted(package.rglob("*.py")) + sorted(paths.solutions_dir().glob("*/*.ipynb"))
-    files += sorted((package.parent / "course_utils").glob("*.py"))
-    for f in files:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")[:100] or "submission"
 
@@ -297,6 +285,13 @@ class Grader:
     def __init__(self, options: Options | None = None, progress: Callable[[int], None] | None = None):
         self.options = options or Options()
         self.progress = progress or (lambda n: None)
+        # in the sandbox, a worker serves notebook after notebook (see WorkerPool); closed by close_workers()
+        self.pool = WorkerPool() if sandbox_status()[0] else None
+
+    def close_workers(self) -> None:
+        """Stop the idle workers kept for the next notebooks."""
+        if self.pool is not None:
+            self.pool.close()
 
     def grade(self, submissions: list[Path], notebooks: list[str] | None = None) -> list[SubmissionResult]:
         """Grade each path as one submission, each answering for ``notebooks`` (default: every notebook
@@ -327,12 +322,16 @@ class Grader:
             pool.shutdown(wait=False, cancel_futures=True)
             kill_all_sessions()
             raise
+        finally:
+            self.close_workers()
         pool.shutdown()
         return results
 
-    def _run_notebook(self, stem: str, cells: list[Cell]) -> tuple[list[FunctionResult], list[str]]:
+    def _run_notebook(self, stem: str, cells: list[Cell],
+                      pool: WorkerPool | None = None) -> tuple[list[FunctionResult], list[str]]:
+        """Grade one notebook's cells; its worker comes from ``pool`` (default: this grader's), if any."""
         nb = specs.get(stem)
-        session = Session(cells, self.options.limits)
+        session = Session(cells, self.options.limits, pool or self.pool)
         session.start()  # the student's process boots while the reference data is prepared (or found ready)
         try:
             preps = [prepare(stem, f.name, self.options.seed) for f in nb.functions]

@@ -16,8 +16,9 @@ Sandbox: on Linux with bubblewrap (``bwrap``), the worker runs with no network, 
 and IPC namespaces, an empty /tmp as working folder, a minimal environment, and a read-only view of the system
 folders, of the Python it runs (its interpreter, standard library and site-packages, wherever they are
 installed) and of the few files of the grader it needs: not of the course (``solutions/``, the specs, the
-test functions, git history), the grader's output, the secret of the hidden inputs or any submission. Paths of
-the course or of submissions that lie inside a system folder are covered by an empty folder. Elsewhere it runs
+test functions, git history), the grader's output, the secret of the hidden inputs, the cache of the
+reference's answers (:mod:`autograde.refcache`) or any submission. Paths of the course or of submissions that
+lie inside a system folder are covered by an empty folder. Elsewhere it runs
 with process limits only, and :func:`sandbox_status` says that isolation is partial.
 """
 
@@ -122,11 +123,12 @@ def _worker_files() -> list[Path]:
 
 
 def _hidden_paths() -> list[Path]:
-    from autograde import secret
+    from autograde import refcache, secret
 
     with _hidden_lock:
         extra = set(_hidden)
-    return sorted({paths.root().resolve(), paths.solutions_dir().resolve(), secret.location(), *extra})
+    return sorted({paths.root().resolve(), paths.solutions_dir().resolve(), secret.location(), refcache.location(),
+                   *extra})
 
 
 def _readable_roots() -> list[Path]:
@@ -149,11 +151,15 @@ def _bwrap_command(command: list[str]) -> list[str]:
     outer = [r for r in roots if r not in inner]
     for root in outer:
         cmd += ["--ro-bind", str(root), str(root)]
-    for h in hidden:  # a course, submission or secret inside a folder shown: covered by an empty one
-        if any(_within(h, r) for r in outer):
-            cmd += ["--tmpfs", str(h)] if h.is_dir() or not h.exists() else ["--ro-bind", "/dev/null", str(h)]
+    def cover(shown: list[Path]) -> None:
+        for h in hidden:  # a course, submission, secret or cache inside a folder shown: covered by an empty one
+            if any(_within(h, r) for r in shown):  # hidden wins, even over a folder shown itself
+                cmd.extend(["--tmpfs", str(h)] if h.is_dir() or not h.exists() else ["--ro-bind", "/dev/null", str(h)])
+
+    cover(outer)
     for root in inner:  # Python or the grader's files inside the course folder: shown again, alone
         cmd += ["--ro-bind", str(root), str(root)]
+    cover(inner)  # and what is hidden inside those, covered again
     cmd += ["--chdir", "/tmp", "--setenv", SANDBOX_FLAG, "1", "--"]
     return cmd + command
 
@@ -316,13 +322,64 @@ def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
     return Outcome(cases=clean)
 
 
+class WorkerPool:
+    """Templates that have served a notebook and are ready for another, so that a batch does not start Python
+    and NumPy in a fresh sandbox for every notebook. Only in the bubblewrap sandbox, where the template empties
+    its PID namespace, /tmp, /dev/shm and System V IPC after every function (:mod:`autograde.worker`), so that
+    nothing a notebook's code did reaches the next notebook any more than the next function; with process
+    limits only, every notebook gets a fresh worker. A template is retired after ``max_notebooks`` notebooks
+    (its CPU time limit counts its whole life)."""
+
+    def __init__(self, max_notebooks: int = 50):
+        self.max_notebooks = max_notebooks
+        self._idle: list[tuple[subprocess.Popen, socket.socket, int]] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[subprocess.Popen, socket.socket, int] | None:
+        """An idle template (process, control socket, notebooks served), or None."""
+        with self._lock:
+            while self._idle:
+                proc, ctrl, served = self._idle.pop()
+                if proc.poll() is None:
+                    return proc, ctrl, served
+                ctrl.close()
+        return None
+
+    def give(self, proc: subprocess.Popen, ctrl: socket.socket, served: int) -> bool:
+        """Keep a template that is alive and has served fewer than ``max_notebooks``; False if not taken."""
+        if served >= self.max_notebooks or proc.poll() is not None:
+            return False
+        with self._lock:
+            self._idle.append((proc, ctrl, served))
+        return True
+
+    def close(self) -> None:
+        """Kill every idle template."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for proc, ctrl, _ in idle:
+            _kill_group(proc)
+            ctrl.close()
+            proc.wait()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill a worker's process group (and, in the sandbox, its PID namespace with it)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 class Session:
     """One notebook's worker: a template that runs each graded function, with the notebook's code, in a
-    fresh child."""
+    fresh child; taken from ``pool`` and given back to it when there is one."""
 
-    def __init__(self, cells: list[Cell], limits: Limits):
+    def __init__(self, cells: list[Cell], limits: Limits, pool: WorkerPool | None = None):
         self.cells = cells
         self.limits = limits
+        self.pool = pool
+        self.served = 0  # notebooks the worker served before this one
         self.proc: subprocess.Popen | None = None
         self.ctrl: socket.socket | None = None
         self.cell_errors: list[str] | None = None
@@ -345,6 +402,18 @@ class Session:
     # -- process
 
     def _spawn(self) -> None:
+        """Take a template from the pool, or start one; then give it the notebook's cells."""
+        idle = self.pool.take() if self.pool is not None else None
+        if idle is not None:
+            self.proc, self.ctrl, self.served = idle
+            with _live_lock:
+                _live.add(self)
+        else:
+            self._start_worker()
+        self.ctrl.sendall(b"N")
+        frames.send(self.ctrl, {"type": "notebook", "cells": [[c.index, c.source] for c in self.cells]})
+
+    def _start_worker(self) -> None:
         command = [sys.executable, "-m", "autograde.worker"]
         sandboxed, _ = sandbox_status()
         if sandboxed:
@@ -362,19 +431,27 @@ class Session:
         finally:
             child.close()
         self.ctrl = parent
+        self.served = 0
         with _live_lock:
             _live.add(self)
         parent.settimeout(30)
-        frames.send(parent, {"cells": [[c.index, c.source] for c in self.cells]})
 
     def kill(self) -> None:
         """Kill the worker's process group (and, in the sandbox, its PID namespace with it)."""
         proc = self.proc
         if proc is not None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            _kill_group(proc)
+
+    def release(self) -> None:
+        """The notebook is graded: give a healthy worker back to the pool, or else close it."""
+        proc, ctrl = self.proc, self.ctrl
+        if self.pool is not None and proc is not None and ctrl is not None and self.fatal is None \
+                and self._workdir is None and self.pool.give(proc, ctrl, self.served + 1):
+            self.proc = self.ctrl = None
+            with _live_lock:
+                _live.discard(self)
+            return
+        self.close()
 
     def close(self) -> None:
         """Kill the worker and everything it started."""
@@ -506,6 +583,8 @@ def run_notebook(cells: list[Cell], functions: list[tuple[str, list[dict], dict[
         for name, cases, reference in functions:
             outcomes.append(session.run(name, cases, reference))
             on_done(1)
-    finally:
+    except BaseException:
         session.close()
+        raise
+    session.release()
     return outcomes, session.cell_errors or []

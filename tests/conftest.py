@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# the reference data the tests' grading computes is kept for the session only, not in the user's ~/.cache
+_CACHE = tempfile.mkdtemp(prefix="autograde-test-cache-")
+os.environ["AUTOGRADE_CACHE_DIR"] = _CACHE
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_CACHE, ignore_errors=True)
+
 
 from autograde.grade import Grader, Options
 from autograde.specs import all_specs

@@ -13,6 +13,7 @@ import pytest
 
 from autograde.grade import Grader, Options, expand
 from autograde.report import grades_csv, table
+from autograde import runner
 from autograde.runner import Limits
 from conftest import ROOT, edited_solution, function_result, load, replaced_function, solution_path, write_submission
 
@@ -99,6 +100,41 @@ def test_nothing_a_function_leaves_reaches_the_next(fast_grader, tmp_path):
     Waa, Wax, Wya = parameters["Waa"]''')
     (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
     assert result.score == result.max_score, result.to_json()
+
+
+@pytest.mark.skipif(not runner.sandbox_status()[0], reason="workers serve several notebooks only in the sandbox")
+def test_one_worker_serves_notebook_after_notebook_and_nothing_crosses(tmp_path, monkeypatch):
+    started = []
+    start = runner.Session._start_worker
+    monkeypatch.setattr(runner.Session, "_start_worker", lambda self: (started.append(self), start(self))[1])
+    honest = """
+        e = np.exp(z - np.max(z, axis=0, keepdims=True))
+        return e / np.sum(e, axis=0, keepdims=True)
+    """
+    leaves = replaced_function(S03, "softmax", _softmax("""
+        import pathlib, subprocess
+        pathlib.Path("/tmp/answers.txt").write_text("kept")
+        subprocess.Popen(["sleep", "60"], start_new_session=True)
+    """ + honest))
+    finds = replaced_function(S03, "softmax", _softmax("""
+        import os
+        if os.path.exists("/tmp/answers.txt"):
+            raise RuntimeError("found what another student left in /tmp")
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if open(f"/proc/{pid}/cmdline", "rb").read().startswith(b"sleep"):
+                    raise RuntimeError("another student's process is still running")
+            except OSError:
+                pass
+    """ + honest))
+    grader = Grader(Options(jobs=1, limits=Limits(timeout=5.0, notebook_timeout=60.0)))
+    first, second = grader.grade([write_submission(tmp_path / "a", S03, leaves),
+                                  write_submission(tmp_path / "b", S03, finds)])
+    assert function_result(first, "softmax").score == function_result(first, "softmax").max_score
+    assert function_result(second, "softmax").score == function_result(second, "softmax").max_score, \
+        function_result(second, "softmax").to_json()
+    assert len(started) == 1  # the same worker graded both notebooks
+    assert grader.pool is not None and not grader.pool._idle  # and it is gone once grading is over
 
 
 def test_a_symlink_to_the_reference_is_not_followed(fast_grader, tmp_path):

@@ -1,0 +1,95 @@
+"""The reference's answers on the hidden inputs kept on disk (autograde.refcache): used when valid, ignored
+when not, keyed by everything they depend on, and out of the student's reach."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from autograde import reference, refcache, runner
+from autograde.grade import Grader, Options
+from conftest import S03, S04, edited_solution, solution_path, write_submission
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("AUTOGRADE_CACHE_DIR", str(folder))
+    reference.prepare.cache_clear()  # what this process already prepared would hide the disk
+    yield folder
+    reference.prepare.cache_clear()
+
+
+def _wrong_04(tmp_path):
+    nb = edited_solution(S04, "rnn_cell_backward", "dWax = dz @ xt.T", "dWax = dz @ xt.T * 1.5")
+    return write_submission(tmp_path / "student", S04, nb)
+
+
+def _grade(path, seed=7):
+    from autograde import grade
+
+    grade._prepared.clear()
+    reference.prepare.cache_clear()
+    (result,) = Grader(Options(jobs=1, seed=seed)).grade([path])
+    return result.to_json()
+
+
+def test_a_second_run_reads_the_reference_data_and_grades_the_same(cache, tmp_path, monkeypatch):
+    path = _wrong_04(tmp_path)
+    first = _grade(path)
+    files = sorted(cache.glob("*.bin"))
+    assert len(files) == 4, files  # one per function of 04
+    assert first["score"] < first["max_score"]
+
+    def fail(*args, **kwargs):
+        raise AssertionError("computed again instead of read from the cache")
+
+    monkeypatch.setattr(reference, "numeric_gradients", fail)
+    monkeypatch.setattr(reference, "reference_call", fail)
+    assert json.dumps(_grade(path), sort_keys=True) == json.dumps(first, sort_keys=True)
+
+
+def test_a_tampered_file_is_ignored_and_written_again(cache, tmp_path):
+    path = _wrong_04(tmp_path)
+    first = _grade(path)
+    target = next(cache.glob("*rnn_cell_backward*.bin"))
+    blob = bytearray(target.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    target.write_bytes(bytes(blob))
+    assert refcache.load(S04, "rnn_cell_backward", 7) is None
+    assert json.dumps(_grade(path), sort_keys=True) == json.dumps(first, sort_keys=True)
+    assert refcache.load(S04, "rnn_cell_backward", 7) is not None
+
+
+def test_keyed_by_seed_and_secret_and_off_when_asked(cache, tmp_path, monkeypatch):
+    path = write_submission(tmp_path / "s", S03, json.loads(solution_path(S03).read_text()))
+    _grade(path, seed=1)
+    n = len(list(cache.glob("*.bin")))
+    _grade(path, seed=2)
+    assert len(list(cache.glob("*.bin"))) == 2 * n
+    monkeypatch.setenv("AUTOGRADE_SECRET", "another secret")
+    _grade(path, seed=1)
+    assert len(list(cache.glob("*.bin"))) == 3 * n
+    monkeypatch.setenv("AUTOGRADE_CACHE", "off")
+    _grade(path, seed=3)
+    assert len(list(cache.glob("*.bin"))) == 3 * n
+
+
+@pytest.mark.skipif(not runner.sandbox_status()[0], reason="needs the bubblewrap sandbox")
+def test_the_cache_is_hidden_from_the_student(cache, monkeypatch):
+    # even in a folder the sandbox shows (here: inside Python's own prefix, which it must show)
+    inside = runner._python_paths()[-1] / ".autograde-cache-test"
+    monkeypatch.setenv("AUTOGRADE_CACHE_DIR", str(inside))
+    try:
+        refcache.store(S03, "softmax", 1, [1.0], None)
+        assert refcache.load(S03, "softmax", 1) is not None
+        cmd = runner._bwrap_command([sys.executable, "-c", f"import os; print(len(os.listdir({str(inside)!r})))"])
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and proc.stdout.strip() == "0", proc
+    finally:
+        import shutil
+
+        shutil.rmtree(inside, ignore_errors=True)
