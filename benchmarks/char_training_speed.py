@@ -43,14 +43,14 @@ The choices, and why they are fair:
 
 Goal (issue 9): at least 20 times as many characters per second, and an equal or lower held-out loss. Not met.
 Measured on the 2-core course machine, shared with other sessions, m = 96, Adam 0.02, 200,000 characters: held-out
-loss 2.172 against the loop's 2.219 in every run, one group or two. This version, 7 runs (1-minute load average 1.1
+loss 2.172 against the loop's 2.219 in every run, one group or two. This version, 9 runs (1-minute load average 1.0
 to 2.5):
-- --groups 2 with both cores free (the batched side kept 1.74 to 1.77 cores busy): 16.8, 17.1 and 17.7 times
-  (loop 8,500 to 9,000 chars/s, batched 149,000 to 151,000).
+- --groups 2 with both cores free (the batched side kept 1.73 to 1.77 cores busy): 16.8, 17.1, 17.5 and 17.7
+  times (loop 8,300 to 9,000 chars/s, batched 146,000 to 151,000).
 - --groups 2 while another session kept a core busy (0.91 cores): 10.8 times. The kernel here schedules by session
   (autogroup): however many processes a run has, it gets one session's share of the CPUs, so the second core helps
   only when no other session wants it.
-- --groups 1: 11.2, 11.9 and 12.0 times (loop 7,200 to 10,700 chars/s, batched 85,000 to 120,000), as the version
+- --groups 1: 11.2, 11.9, 12.0 and 12.6 times (loop 7,200 to 10,700 chars/s, batched 85,000 to 120,000), as the version
   before the groups (commit 8236f05: 11.1 to 12.8 times in alternating races).
 So two cores give about 1.45 times the single-core figure, not 2: per CPU second two groups of 48 do about a tenth
 less than one of 96 (smaller matrices, the copies, the messages) and the main process waits for the worker once per
