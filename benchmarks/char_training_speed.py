@@ -52,9 +52,9 @@ to 2.5):
   only when no other session wants it.
 - --groups 1: 11.2, 11.9, 12.0 and 12.6 times (loop 7,200 to 10,700 chars/s, batched 85,000 to 120,000), as the version
   before the groups (commit 8236f05: 11.1 to 12.8 times in alternating races).
-So two cores give about 1.45 times the single-core figure, not 2: per CPU second two groups of 48 do about a tenth
+So two cores give about 1.45 times the single-core figure, not 2: per CPU second two groups of 48 do a tenth to a sixth
 less than one of 96 (smaller matrices, the copies, the messages) and the main process waits for the worker once per
-update. Even perfectly used, two cores would give at most 22 to 24 times (the single-core figure doubled).
+update. Even perfectly used, two cores would give at most 22 to 25 times (the single-core figure doubled).
 Where the batched time goes (cProfile, m = 96, one group): rnn_forward 47% (np.tanh alone about a fifth of it: on
 this CPU, AVX2 without AVX-512, NumPy's float64 tanh takes about 15 ns per element; rnn_forward also computes a
 softmax per step that this training does not use), rnn_backward 33%, the output layer here 11%, masked_loss 6%,
