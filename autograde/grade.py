@@ -311,6 +311,7 @@ class Grader:
                 for stem, _, cells in p.notebooks:
                     if not isinstance(cells, str):
                         futures[(i, stem)] = pool.submit(self._run_notebook, stem, cells)
+            self._prefetch(sorted({stem for p in plans for stem, _, cells in p.notebooks if not isinstance(cells, str)}))
             results = []
             for i, p in enumerate(plans):
                 nb_results = [self._notebook(stem, path, cells, futures[(i, stem)].result() if (i, stem) in futures
@@ -326,6 +327,19 @@ class Grader:
             self.close_workers()
         pool.shutdown()
         return results
+
+    def _prefetch(self, stems: list[str]) -> None:
+        """Prepare the reference data of these notebooks' functions in the background, in order, so that it is
+        ready (or under way) when each notebook's turn comes."""
+        def work() -> None:
+            for stem in stems:
+                for f in specs.get(stem).functions:
+                    try:
+                        prepare(stem, f.name, self.options.seed)
+                    except Exception:  # noqa: BLE001 - the notebook's own call raises it again, where it counts
+                        return
+
+        threading.Thread(target=work, daemon=True, name="autograde-prefetch").start()
 
     def _run_notebook(self, stem: str, cells: list[Cell],
                       pool: WorkerPool | None = None) -> tuple[list[FunctionResult], list[str]]:
