@@ -83,7 +83,7 @@ def grade_batch(course: str, seed: int, limits: Limits,
     grader = _graders.get((seed, limits))
     if grader is None:
         grader = _graders.setdefault((seed, limits), Grader(Options(seed=seed, limits=limits, jobs=1)))
-    pool = WorkerPool() if sandbox_status()[0] else None  # the batch's notebooks share workers, then they stop
+    pool = WorkerPool.if_sandboxed()  # the batch's notebooks share workers, then they stop
     try:
         return [grader._run_notebook(stem, cells, pool) for stem, cells in batch]
     finally:

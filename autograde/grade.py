@@ -19,7 +19,7 @@ from autograde import reference, secret, specs
 from autograde.refcache import course_fingerprint
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
-from autograde.runner import Limits, Session, WorkerPool, hide, kill_all_sessions, run_notebook, sandbox_status
+from autograde.runner import Limits, Session, WorkerPool, hide, kill_all_sessions, run_notebook
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from course_utils.notebooks import Cell, code_cells, parse_notebook
 
@@ -286,7 +286,7 @@ class Grader:
         self.options = options or Options()
         self.progress = progress or (lambda n: None)
         # in the sandbox, a worker serves notebook after notebook (see WorkerPool); closed by close_workers()
-        self.pool = WorkerPool() if sandbox_status()[0] else None
+        self.pool = WorkerPool.if_sandboxed()
 
     def close_workers(self) -> None:
         """Stop the idle workers kept for the next notebooks."""

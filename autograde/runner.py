@@ -353,6 +353,11 @@ class WorkerPool:
             self._idle.append((proc, ctrl, served))
         return True
 
+    @classmethod
+    def if_sandboxed(cls) -> "WorkerPool | None":
+        """A pool where workers may serve several notebooks (in the bubblewrap sandbox), else None."""
+        return cls() if sandbox_status()[0] else None
+
     def close(self) -> None:
         """Kill every idle template."""
         with self._lock:
@@ -406,10 +411,10 @@ class Session:
         idle = self.pool.take() if self.pool is not None else None
         if idle is not None:
             self.proc, self.ctrl, self.served = idle
-            with _live_lock:
-                _live.add(self)
         else:
             self._start_worker()
+        with _live_lock:
+            _live.add(self)
         self.ctrl.sendall(b"N")
         frames.send(self.ctrl, {"type": "notebook", "cells": [[c.index, c.source] for c in self.cells]})
 
@@ -432,8 +437,6 @@ class Session:
             child.close()
         self.ctrl = parent
         self.served = 0
-        with _live_lock:
-            _live.add(self)
         parent.settimeout(30)
 
     def kill(self) -> None:
