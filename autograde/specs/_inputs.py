@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograde import wire
+from autograde.numeric import gradients
+from autograde.spec import Case, size_label
 from course_utils import data
 
 # sizes used by the sequence notebooks: typical ones, and edge ones (m = 1, T_x = 1, n = 1)
@@ -35,3 +38,36 @@ def one_hot_targets(rng: np.random.Generator, n_y: int, m: int, T_x: int) -> np.
     y = np.zeros((n_y, m, T_x))
     np.put_along_axis(y, classes[None], 1.0, axis=0)
     return y
+
+
+def sequence_backward_case(forward: str, parameters, state: str = "a", caches_at: int = 2):
+    """``make_case`` of a backward pass through a whole sequence (04's rnn_backward, 09's gru_backward, 10's
+    lstm_backward): inputs x, an initial state ``<state>0`` and ``parameters`` (made by ``parameters(rng,
+    **size)``), the loss gradient ``d<state>`` arriving at every step, and the caches of the reference
+    ``forward`` (its output number ``caches_at``)."""
+    def make(rng: np.random.Generator, size: dict, fns) -> Case:
+        n_x, n_a, m, T_x = size["n_x"], size["n_a"], size["m"], size["T_x"]
+        x, s0 = normal(rng, n_x, m, T_x), normal(rng, n_a, m, scale=0.8)
+        params = parameters(rng, **size)
+        ds = normal(rng, n_a, m, T_x)
+        caches = fns(forward)(x, s0, params)[caches_at]
+        context = {"x": x, f"{state}0": s0, "parameters": params, f"d{state}": ds}
+        return Case(size_label(size), {f"d{state}": ds, "caches": caches}, context)
+
+    return make
+
+
+def sequence_backward_numeric(keys, state: str = "a"):
+    """The finite-difference gradients for :func:`sequence_backward_case`: of the scalar whose gradient
+    ``d<state>`` is (the sum over t of d<state>⟨t⟩ ∗ <state>⟨t⟩, the forward's first output), with respect to x,
+    the initial state and the parameters ``keys``."""
+    def numeric(forward, context: dict) -> dict:
+        c = wire.copy(context)
+        p = c["parameters"]
+
+        def loss() -> float:
+            return np.sum(c[f"d{state}"] * forward(c["x"], c[f"{state}0"], p)[0])
+
+        return gradients(loss, {"dx": c["x"], f"d{state}0": c[f"{state}0"], **{f"d{k}": p[k] for k in keys}})
+
+    return numeric

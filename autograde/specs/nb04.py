@@ -8,6 +8,7 @@ from autograde import testfunctions, wire
 from autograde.numeric import gradients as _gradients
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import LOSS_EDGE, SEQ_EDGE, SEQ_SIZES, normal, one_hot_targets, rnn_parameters
+from autograde.specs._inputs import sequence_backward_case, sequence_backward_numeric
 
 STEM = "04_backpropagation_through_time"
 FORWARD_STEM = "03_recurrent_neural_network"
@@ -78,24 +79,8 @@ rnn_cell_backward = FunctionSpec(
 
 # ------------------------------------------------------------------------------------------- rnn_backward
 
-def backward_case(rng, size, fns):
-    n_x, n_a, m, T_x = size["n_x"], size["n_a"], size["m"], size["T_x"]
-    x, a0 = normal(rng, n_x, m, T_x), normal(rng, n_a, m, scale=0.8)
-    parameters = rnn_parameters(rng, **size)
-    da = normal(rng, n_a, m, T_x)
-    _, _, caches = fns("rnn_forward")(x, a0, parameters)
-    context = {"x": x, "a0": a0, "parameters": parameters, "da": da}
-    return Case(size_label(size), {"da": da, "caches": caches}, context)
-
-
-def backward_numeric(forward, context):
-    c = wire.copy(context)
-    p = c["parameters"]
-
-    def loss():  # the scalar whose gradient da is: sum over t of da<t> * a<t>
-        return np.sum(c["da"] * forward(c["x"], c["a0"], p)[0])
-
-    return _gradients(loss, {"dx": c["x"], "da0": c["a0"], "dWax": p["Wax"], "dWaa": p["Waa"], "dba": p["ba"]})
+backward_case = sequence_backward_case("rnn_forward", rnn_parameters, "a")
+backward_numeric = sequence_backward_numeric(("Wax", "Waa", "ba"), "a")
 
 
 def _close(out, ref, key, index=...):

@@ -6,7 +6,7 @@ import numpy as np
 
 from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
-from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal
+from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, sequence_backward_case, sequence_backward_numeric
 from autograde.numeric import gradients as _gradients
 from autograde.specs.nb04 import _close
 
@@ -296,24 +296,8 @@ gru_forward = FunctionSpec(
 BPTT_SIZES = (dict(n_x=3, n_a=4, n_y=2, m=3, T_x=4), dict(n_x=2, n_a=3, n_y=3, m=2, T_x=5))
 
 
-def _backward_case(rng, size, fns):
-    n_x, n_a, m, T_x = size["n_x"], size["n_a"], size["m"], size["T_x"]
-    x, c0 = normal(rng, n_x, m, T_x), normal(rng, n_a, m, scale=0.8)
-    parameters = gru_parameters(rng, **size)
-    dc = normal(rng, n_a, m, T_x)
-    _, _, caches = fns("gru_forward")(x, c0, parameters)
-    context = {"x": x, "c0": c0, "parameters": parameters, "dc": dc}
-    return Case(size_label(size), {"dc": dc, "caches": caches}, context)
-
-
-def _backward_numeric(forward, context):
-    c = wire.copy(context)
-    p = c["parameters"]
-
-    def loss():  # the scalar whose gradient dc is: sum over t of dc<t> * c<t>
-        return np.sum(c["dc"] * forward(c["x"], c["c0"], p)[0])
-
-    return _gradients(loss, {"dx": c["x"], "dc0": c["c0"], **{f"d{k}": p[k] for k in FULL_KEYS}})
+_backward_case = sequence_backward_case("gru_forward", gru_parameters, "c")
+_backward_numeric = sequence_backward_numeric(FULL_KEYS, "c")
 
 
 def not_accumulated(weights):

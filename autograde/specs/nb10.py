@@ -6,7 +6,7 @@ import numpy as np
 
 from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
-from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal
+from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, sequence_backward_case, sequence_backward_numeric
 from autograde.specs.nb09 import BACKWARD_POINTS, BPTT_SIZES, FORWARD_POINTS, NO_SOFTMAX, _flat_bias, _gradients
 from autograde.specs.nb09 import _sigmoid, not_accumulated
 
@@ -253,24 +253,8 @@ lstm_cell_backward = FunctionSpec(
 
 # ------------------------------------------------------------------------------------------ backward through time
 
-def _backward_case(rng, size, fns):
-    n_x, n_a, m, T_x = size["n_x"], size["n_a"], size["m"], size["T_x"]
-    x, a0 = normal(rng, n_x, m, T_x), normal(rng, n_a, m, scale=0.8)
-    parameters = lstm_parameters(rng, **size)
-    da = normal(rng, n_a, m, T_x)
-    caches = fns("lstm_forward")(x, a0, parameters)[3]
-    context = {"x": x, "a0": a0, "parameters": parameters, "da": da}
-    return Case(size_label(size), {"da": da, "caches": caches}, context)
-
-
-def _backward_numeric(forward, context):
-    c = wire.copy(context)
-    p = c["parameters"]
-
-    def loss():  # the scalar whose gradient da is: sum over t of da<t> * a<t>
-        return np.sum(c["da"] * forward(c["x"], c["a0"], p)[0])
-
-    return _gradients(loss, {"dx": c["x"], "da0": c["a0"], **{f"d{k}": p[k] for k in KEYS}})
+_backward_case = sequence_backward_case("lstm_forward", lstm_parameters, "a", caches_at=3)
+_backward_numeric = sequence_backward_numeric(KEYS, "a")
 
 
 def _uncarried(carry_a: bool, carry_c: bool):
