@@ -40,6 +40,41 @@ def one_hot_targets(rng: np.random.Generator, n_y: int, m: int, T_x: int) -> np.
     return y
 
 
+def cell_backward_case(forward: str, parameters, state: str = "a"):
+    """``make_case`` of a backward pass through one step of a single-state cell (04's rnn_cell_backward, 09's
+    GRU cells): inputs xt, the previous state ``<state>_prev`` and ``parameters`` (made by ``parameters(rng,
+    **size)``), the loss gradient ``d<state>_next`` arriving at the new state, and the cache of the reference
+    ``forward``."""
+
+    def make(rng: np.random.Generator, size: dict, fns) -> Case:
+        n_x, n_a, m = size["n_x"], size["n_a"], size["m"]
+        xt, prev = normal(rng, n_x, m), normal(rng, n_a, m, scale=0.8)
+        params = parameters(rng, **size)
+        d_next = normal(rng, n_a, m)
+        _, _, cache = fns(forward)(xt, prev, params)
+        context = {"xt": xt, f"{state}_prev": prev, "parameters": params, f"d{state}_next": d_next}
+        return Case(size_label(size), {f"d{state}_next": d_next, "cache": cache}, context)
+
+    return make
+
+
+def cell_backward_numeric(keys, state: str = "a"):
+    """The finite-difference gradients for :func:`cell_backward_case`: of sum(d<state>_next ∗ <state>_next), with
+    respect to xt, the previous state and the parameters ``keys``."""
+
+    def numeric(forward, context: dict) -> dict:
+        c = wire.copy(context)
+        p = c["parameters"]
+
+        def loss() -> float:
+            return np.sum(c[f"d{state}_next"] * forward(c["xt"], c[f"{state}_prev"], p)[0])
+
+        return gradients(loss, {"dxt": c["xt"], f"d{state}_prev": c[f"{state}_prev"],
+                                **{f"d{k}": p[k] for k in keys}})
+
+    return numeric
+
+
 def sequence_backward_case(forward: str, parameters, state: str = "a", caches_at: int = 2):
     """``make_case`` of a backward pass through a whole sequence (04's rnn_backward, 09's gru_backward, 10's
     lstm_backward): inputs x, an initial state ``<state>0`` and ``parameters`` (made by ``parameters(rng,

@@ -8,7 +8,7 @@ from autograde import testfunctions, wire
 from autograde.numeric import gradients as _gradients
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import LOSS_EDGE, SEQ_EDGE, SEQ_SIZES, normal, one_hot_targets, rnn_parameters
-from autograde.specs._inputs import sequence_backward_case, sequence_backward_numeric
+from autograde.specs import _inputs
 
 STEM = "04_backpropagation_through_time"
 FORWARD_STEM = "03_recurrent_neural_network"
@@ -18,25 +18,8 @@ BACKWARD_POINTS = {"shapes": 1, "values": 2, "edge": 1, "gradients": 2, "unchang
 
 # -------------------------------------------------------------------------------------- rnn_cell_backward
 
-def cell_backward_case(rng, size, fns):
-    n_x, n_a, m = size["n_x"], size["n_a"], size["m"]
-    xt, a_prev = normal(rng, n_x, m), normal(rng, n_a, m, scale=0.8)
-    parameters = rnn_parameters(rng, **size)
-    da_next = normal(rng, n_a, m)
-    _, _, cache = fns("rnn_cell_forward")(xt, a_prev, parameters)
-    context = {"xt": xt, "a_prev": a_prev, "parameters": parameters, "da_next": da_next}
-    return Case(size_label(size), {"da_next": da_next, "cache": cache}, context)
-
-
-def cell_backward_numeric(forward, context):
-    c = wire.copy(context)
-    p = c["parameters"]
-
-    def loss():  # the scalar whose gradient da_next is: sum(da_next * a_next)
-        return np.sum(c["da_next"] * forward(c["xt"], c["a_prev"], p)[0])
-
-    return _gradients(loss, {"dxt": c["xt"], "da_prev": c["a_prev"], "dWax": p["Wax"], "dWaa": p["Waa"],
-                             "dba": p["ba"]})
+cell_backward_case = _inputs.cell_backward_case("rnn_cell_forward", rnn_parameters, "a")
+cell_backward_numeric = _inputs.cell_backward_numeric(("Wax", "Waa", "ba"), "a")
 
 
 def _without_tanh_derivative(case, fns):
@@ -79,8 +62,8 @@ rnn_cell_backward = FunctionSpec(
 
 # ------------------------------------------------------------------------------------------- rnn_backward
 
-backward_case = sequence_backward_case("rnn_forward", rnn_parameters, "a")
-backward_numeric = sequence_backward_numeric(("Wax", "Waa", "ba"), "a")
+backward_case = _inputs.sequence_backward_case("rnn_forward", rnn_parameters, "a")
+backward_numeric = _inputs.sequence_backward_numeric(("Wax", "Waa", "ba"), "a")
 
 
 def _close(out, ref, key, index=...):

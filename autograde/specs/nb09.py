@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
-from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, sequence_backward_case, sequence_backward_numeric
-from autograde.numeric import gradients as _gradients
+from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, cell_backward_case, cell_backward_numeric, normal
+from autograde.specs._inputs import sequence_backward_case, sequence_backward_numeric
 from autograde.specs.nb04 import _close
 
 STEM = "09_gru"
@@ -170,29 +171,11 @@ gru_cell_forward = FunctionSpec(
 # ------------------------------------------------------------------------------------------ cell backward
 
 def _cell_backward_case(forward: str, keys):
-    def make(rng, size, fns):
-        n_x, n_a, m = size["n_x"], size["n_a"], size["m"]
-        xt, c_prev = normal(rng, n_x, m), normal(rng, n_a, m, scale=0.8)
-        parameters = gru_parameters(rng, keys=keys, **size)
-        dc_next = normal(rng, n_a, m)
-        _, _, cache = fns(forward)(xt, c_prev, parameters)
-        context = {"xt": xt, "c_prev": c_prev, "parameters": parameters, "dc_next": dc_next}
-        return Case(size_label(size), {"dc_next": dc_next, "cache": cache}, context)
-
-    return make
+    return cell_backward_case(forward, partial(gru_parameters, keys=keys), "c")
 
 
 def _cell_backward_numeric(keys):
-    def numeric(forward, context):
-        c = wire.copy(context)
-        p = c["parameters"]
-
-        def loss():  # the scalar whose gradient dc_next is: sum(dc_next * c_next)
-            return np.sum(c["dc_next"] * forward(c["xt"], c["c_prev"], p)[0])
-
-        return _gradients(loss, {"dxt": c["xt"], "dc_prev": c["c_prev"], **{f"d{k}": p[k] for k in keys}})
-
-    return numeric
+    return cell_backward_numeric(keys, "c")
 
 
 def _without_direct_path(name: str, cache_gu: int):

@@ -7,7 +7,8 @@ import numpy as np
 from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, sequence_backward_case, sequence_backward_numeric
-from autograde.specs.nb09 import BACKWARD_POINTS, BPTT_SIZES, FORWARD_POINTS, NO_SOFTMAX, _flat_bias, _gradients
+from autograde.numeric import gradients as _gradients
+from autograde.specs.nb09 import BACKWARD_POINTS, BPTT_SIZES, FORWARD_POINTS, NO_SOFTMAX, _flat_bias
 from autograde.specs.nb09 import _sigmoid, not_accumulated
 
 STEM = "10_lstm"
