@@ -47,10 +47,11 @@ The choices, and why they are fair:
       m = 152: 2.257 / 2.162 / 2.124 / 2.097
       m = 160: 2.289 / 2.191 / 2.150 / 2.110
       m = 192: 2.371 / 2.222 / 2.174 / 2.130      (rates 0.015, 0.025, 0.03 at 400,000: 2.219, 2.158, 2.183)
-  At 400,000 characters m = 144 is in the middle of the range that ends below the loop (96 to 160; 128 ties it),
-  0.04 below; m = 192 is about 6% faster but ends above the loop at 400,000 with every rate tried, and at 500,000
-  below it with one rate of four. At 200,000 characters only m = 96 ends below the loop (the previous default,
-  about 9% slower per character than 144 with two groups). The loop keeps min-char-rnn's own settings.
+  At 400,000 characters m = 144 is in the middle of the range that ends below the loop (96 to 160, except 128,
+  0.001 above), 0.04 below it; m = 192 is about 6% faster but ends above the loop at 400,000 with every rate tried,
+  and at 500,000 below it with one rate of four. At 200,000 characters only m = 96 ends below the loop (the
+  previous default, about 9% slower per character than 144 with two groups). The loop keeps min-char-rnn's own
+  settings.
 - One BLAS thread in every process: the matrices are small.
 - glibc's malloc is asked to keep freed memory for reuse (keep_freed_memory): by default every NumPy array of
   128 KB or more is mapped fresh from the kernel and unmapped when freed, and each of its pages faults on first
