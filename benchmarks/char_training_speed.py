@@ -189,12 +189,12 @@ def group_gradients(p, functions, x, targets, a0, steps):
     """One group's share of an update: the course's rnn_forward and rnn_backward on the group's streams. x
     (n, m_g, SEQ) are the one-hot inputs (each step reads the previous character), targets (m_g, SEQ) the characters
     to predict, a0 (N_A, m_g) the streams' hidden state, steps the pair of index arrays (streams (m_g, 1), time steps
-    (1, SEQ)) that pick each step's target, made once. rnn_forward already returns the
-    model's predictions y_pred, the softmax of the logits at every step, so the gradient of the cross-entropy with
-    respect to the logits is y_pred minus the one-hot targets, divided by m_g for the mean over the streams (what
-    masked_loss (06) returns with a mask of ones; it would compute the logits and their softmax a second time, about
-    an eighth of the group's time). Returns the gradients of the group's mean loss over its m_g streams and the
-    hidden state after the chunk."""
+    (1, SEQ)) that pick each step's target, made once. rnn_forward already returns the model's predictions y_pred,
+    the softmax of the logits at every step, so the gradient of the cross-entropy with respect to the logits is
+    y_pred minus the one-hot targets, divided by m_g for the mean over the streams (what masked_loss (06) returns
+    with a mask of ones; it would compute the logits and their softmax a second time, about an eighth of the group's
+    time). Returns the gradients of the group's mean loss over its m_g streams and the hidden state after the
+    chunk."""
     rnn_forward, rnn_backward = functions
     n, m = len(CHARS), targets.shape[0]
     a, y_pred, caches = rnn_forward(x, a0, p)
@@ -256,14 +256,14 @@ class StreamGroups:
             start += int(np.prod(shape))
         return views
 
-    def _chunk(self, j, pos):
+    def chunk(self, j, pos):
         """Group j's inputs (n, m_j, SEQ) and targets (m_j, SEQ) for the chunk starting at pos."""
         return self.inputs[j][:, pos:pos + SEQ, :].transpose(0, 2, 1), self.parts[j][:, pos + 1:pos + SEQ + 1]
 
     def _group(self, j, pos, reset, params, a0, out):
         """Group j's gradients for the chunk at pos, weighted by its share, written into the flat array out; returns
         the group's hidden state after the chunk."""
-        grads, a0 = group_gradients(params, self.functions, *self._chunk(j, pos),
+        grads, a0 = group_gradients(params, self.functions, *self.chunk(j, pos),
                                     np.zeros_like(a0) if reset else a0, self.steps[j])
         for k, g in self.unflatten(out).items():
             np.multiply(grads[k], self.shares[j], out=g)
@@ -315,8 +315,7 @@ def batched(groups, rng, lr, optimizer="adagrad"):
     for k, v in init(rng, len(CHARS)).items():
         groups.params[k][...] = v
     # the update rules work entry by entry, so they run once on the flat arrays instead of once per matrix
-    params, memory = {"all": groups.flat}, {}
-    memory.update({"all": np.zeros_like(groups.flat)} if optimizer == "adagrad" else {})
+    params, memory = {"all": groups.flat}, {"all": np.zeros_like(groups.flat)} if optimizer == "adagrad" else {}
     m, length = sum(part.shape[0] for part in groups.parts), groups.parts[0].shape[1]
     pos, reset = 0, True
     while True:
@@ -341,8 +340,7 @@ def split_difference(streams, fns, groups):
             split.params[name][...] = 30 * v
         gradients.append(split.unflatten(split.gradients(0, reset=True)[0].copy()))
         split.close()
-    return max(np.max(np.abs(gradients[0][k] - gradients[1][k])) / np.max(np.abs(gradients[1][k]))
-               for k in gradients[1])
+    return relative_difference(*gradients)
 
 
 def masked_loss_difference(streams, fns):
@@ -351,7 +349,7 @@ def masked_loss_difference(streams, fns):
     output layer and masked_loss: rounding only, if the shortcut is exact."""
     batch = StreamGroups(streams, fns, 1)
     params = {name: 30 * v for name, v in init(np.random.default_rng(8), len(CHARS)).items()}
-    x, targets = batch._chunk(0, 0)
+    x, targets = batch.chunk(0, 0)
     a0 = np.random.default_rng(9).normal(0, 0.5, (N_A, streams.shape[0]))
     ours, _ = group_gradients(params, batch.functions, x, targets, a0, batch.steps[0])
     rnn_forward, rnn_backward, masked_loss = fns("rnn_forward"), fns("rnn_backward"), fns("masked_loss")
@@ -362,6 +360,12 @@ def masked_loss_difference(streams, fns):
     theirs = {"Waa": g["dWaa"], "Wax": g["dWax"], "ba": g["dba"], "Wya": np.einsum("ymt,amt->ya", dlogits, a),
               "by": np.sum(dlogits, axis=(1, 2))[:, None]}
     batch.close()
+    return relative_difference(ours, theirs)
+
+
+def relative_difference(ours, theirs):
+    """The largest difference between two sets of gradients (dicts of arrays by name), each relative to the largest
+    entry of the second set's array of that name."""
     return max(np.max(np.abs(ours[k] - theirs[k])) / np.max(np.abs(theirs[k])) for k in theirs)
 
 

@@ -48,7 +48,7 @@ def test_a_wrong_target_changes_the_gradient(bench, fns, streams):
     """The comparison above can fail: shifting the targets by one character is caught."""
     batch = bench.StreamGroups(streams, fns, 1)
     params = {k: 30 * v for k, v in bench.init(np.random.default_rng(8), len(bench.CHARS)).items()}
-    x, targets = batch._chunk(0, 0)
+    x, targets = batch.chunk(0, 0)
     a0 = np.zeros((bench.N_A, streams.shape[0]))
     right, _ = bench.group_gradients(params, batch.functions, x, targets, a0, batch.steps[0])
     wrong, _ = bench.group_gradients(params, batch.functions, x, (targets + 1) % len(bench.CHARS), a0, batch.steps[0])
