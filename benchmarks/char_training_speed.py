@@ -64,8 +64,8 @@ The choices, and why they are fair:
 Goal (issue 9): at least 20 times as many characters per second, and an equal or lower held-out loss. Measured on
 the 2-core course machine (a VM whose speed drifts by a third from minute to minute, which is why the two sides take
 turns), m = 144, Adam 0.02, 400,000 characters, held-out loss 2.112 against the loop's 2.154 in every run:
-- --groups 2, 5 runs in a row (load average 0.7 to 1.1, 1.70 to 1.79 cores busy): 20.1, 22.2, 22.5, 19.9 and 21.2
-  times, median 21.2 (loop 8,500 to 10,400 chars/s, batched 186,000 to 210,000).
+- --groups 2, 9 runs (load average 0.5 to 1.1, 1.64 to 1.79 cores busy): 19.9, 20.1, 21.0, 21.1, 21.2, 21.5, 22.2,
+  22.2 and 22.5 times, median 21.2 (loop 8,150 to 10,450 chars/s, batched 171,000 to 210,000).
 - --groups 1, 3 runs: 14.9, 15.6 and 15.1 times (batched 132,000 to 139,000 chars/s).
 - Under load the second core helps only when no other session wants it: the kernel here schedules by session
   (autogroup), so a run gets one session's share of the CPUs however many processes it has (the previous version,
