@@ -330,14 +330,20 @@ def batched(groups, rng, lr, optimizer="adagrad"):
         yield groups.params, m * SEQ, worker_cpu
 
 
+def check_params(seed):
+    """Random parameters for the gradient checks below: 30 times init's scale, so that the hidden units are far
+    from 0 and every gradient is far from zero."""
+    return {name: 30 * v for name, v in init(np.random.default_rng(seed), len(CHARS)).items()}
+
+
 def split_difference(streams, fns, groups):
     """Largest difference, relative to the largest entry, between the gradients of one batch computed in groups
     and in one piece (random parameters): rounding only, if the split is exact."""
     gradients = []
     for k in (groups, 1):
         split = StreamGroups(streams, fns, k)
-        for name, v in init(np.random.default_rng(7), len(CHARS)).items():
-            split.params[name][...] = 30 * v
+        for name, v in check_params(7).items():
+            split.params[name][...] = v
         gradients.append(split.unflatten(split.gradients(0, reset=True)[0].copy()))
         split.close()
     return relative_difference(*gradients)
@@ -348,7 +354,7 @@ def masked_loss_difference(streams, fns):
     computed here, from rnn_forward's y_pred, and computed the way notebook 06's optimization_step does, through the
     output layer and masked_loss: rounding only, if the shortcut is exact."""
     batch = StreamGroups(streams, fns, 1)
-    params = {name: 30 * v for name, v in init(np.random.default_rng(8), len(CHARS)).items()}
+    params = check_params(8)
     x, targets = batch.chunk(0, 0)
     a0 = np.random.default_rng(9).normal(0, 0.5, (N_A, streams.shape[0]))
     ours, _ = group_gradients(params, batch.functions, x, targets, a0, batch.steps[0])

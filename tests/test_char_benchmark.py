@@ -47,7 +47,7 @@ def test_gradient_in_groups_is_the_gradient_in_one_piece(bench, fns, streams):
 def test_a_wrong_target_changes_the_gradient(bench, fns, streams):
     """The comparison above can fail: shifting the targets by one character is caught."""
     batch = bench.StreamGroups(streams, fns, 1)
-    params = {k: 30 * v for k, v in bench.init(np.random.default_rng(8), len(bench.CHARS)).items()}
+    params = bench.check_params(8)
     x, targets = batch.chunk(0, 0)
     a0 = np.zeros((bench.N_A, streams.shape[0]))
     right, _ = bench.group_gradients(params, batch.functions, x, targets, a0, batch.steps[0])
