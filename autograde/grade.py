@@ -352,7 +352,7 @@ class Grader:
         except BaseException:
             session.close()
             raise
-        work = [(f.name, [c.args for c in prep.cases], reference.reachable(stem, f.name))
+        work = [(f.name, [c.args for c in prep.cases], reference.dependencies(stem, f.name))
                 for f, prep in zip(nb.functions, preps)]
         outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress, session)
         for f, o in zip(nb.functions, outcomes):

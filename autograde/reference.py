@@ -115,21 +115,15 @@ def prepare(stem: str, name: str, seed: int) -> Prepared:
 
 
 def dependencies(stem: str, name: str) -> dict[str, Callable]:
-    """Reference versions of the graded functions that ``name`` calls, by name."""
+    """Reference versions of the graded functions that ``name`` depends on, by name: exactly those its spec
+    declares in ``depends`` (the graded functions a textbook solution of the exercise calls; a test checks
+    that they are what the reference calls). This is the one rule for all who grade: the grader, the
+    nbgrader test's ``check.grade`` and, through the calls the build records, the self-check give ``name``
+    the reference's answers to these, so that a mistake in one of them costs points once. Any other graded
+    function that the student's code calls is the student's own, whatever it returns: a cell function that
+    calls its sequence function gains nothing from the reference."""
     from autograde import specs
 
     nb = specs.get(stem)
     fns = functions(nb)
     return {dep: fns(dep) for dep in nb.function(name).depends}
-
-
-def reachable(stem: str, name: str) -> dict[str, Callable]:
-    """Reference versions of every other graded function that ``name`` can reach while it is graded (this
-    notebook's and those it imports), by name: declared as a dependency or not, each stands in for the
-    student's, so that a mistake costs points once."""
-    from autograde import specs
-
-    nb = specs.get(stem)
-    fns = functions(nb)
-    names = [f.name for f in nb.functions] + list(nb.imports)
-    return {other: fns(other) for other in dict.fromkeys(names) if other != name}

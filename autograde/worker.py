@@ -8,8 +8,8 @@ own (passed over the control socket) and forks a child, which
 
 1. runs the notebook's cells in a fresh namespace like a kernel's (``display``, ``get_ipython``) and says
    ``{"type": "ready", "cell_errors": [...]}``;
-2. calls the function on each case with every other graded function it can reach standing in as a call
-   back to the grader (``{"type": "call"}``, answered with the reference's outputs: no reference code is
+2. calls the function on each case with the graded functions it depends on (its spec's ``depends``)
+   standing in as calls back to the grader (``{"type": "call"}``, answered with the reference's outputs: no reference code is
    here), and so are the test functions a case passes as an argument;
 3. says ``{"type": "result", "cases": [...]}`` and exits.
 
