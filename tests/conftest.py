@@ -20,6 +20,7 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_CACHE, ignore_errors=True)
 
 
+from autograde import batch
 from autograde.grade import Grader, Options
 from autograde.specs import all_specs
 
@@ -116,3 +117,26 @@ def assert_mistake_caught_once(grader, tmp_path, case) -> None:
     others = {k: v for k, v in scores(result).items() if k != name}
     full = {f.name: f.max_score for nb in result.notebooks for f in nb.functions if f.name != name}
     assert others == full, "the mistake was charged to another function too"
+
+
+class Interrupt(Exception):
+    pass
+
+
+def run_interrupted(grader, plans, out) -> None:
+    """``batch.run`` stopped (by an exception) as soon as its first submission is saved."""
+    original = grader.grade_plans
+
+    def first_then_stop(todo, on_result):
+        def stop(p, r):
+            on_result(p, r)
+            raise Interrupt
+
+        return original(todo, stop)
+
+    grader.grade_plans = first_then_stop
+    try:
+        with pytest.raises(Interrupt):
+            batch.run(grader, plans, out)
+    finally:
+        del grader.grade_plans  # the class's method again

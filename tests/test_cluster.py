@@ -16,8 +16,7 @@ import pytest
 from autograde import batch, cluster
 from autograde.grade import Grader, Options, count_functions, expand, expect, plan
 from autograde.specs import all_specs
-from conftest import ROOT, S03, S04, edited_solution, replaced_function, write_submission
-from test_batch import run_interrupted
+from conftest import ROOT, S03, S04, edited_solution, replaced_function, run_interrupted, write_submission
 
 SAMPLE = ROOT / "examples" / "sample_submission"
 

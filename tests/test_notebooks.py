@@ -37,8 +37,7 @@ def outputs_of(cell) -> tuple[str, list]:
 
 def test_solution_notebooks_execute_with_full_self_check_points():
     for stem in STEMS:
-        nb, seconds = execute(solution_path(stem))
-        assert seconds < 60, f"{stem} took {seconds:.1f} s"
+        nb, _ = execute(solution_path(stem))  # (how long it takes: benchmarks/notebook_times.py)
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -80,7 +79,7 @@ def test_self_checks_work_without_solutions_and_match_the_grader(tmp_path, monke
     monkeypatch.setenv("AUTOGRADE_ROOT", str(tmp_path / "empty"))
     seen = {}
     for stem in STEMS:
-        nb, seconds = execute(course / stem / f"{stem}.ipynb")
+        nb, _ = execute(course / stem / f"{stem}.ipynb")
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade"):

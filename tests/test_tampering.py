@@ -8,11 +8,9 @@ unchanged); no attempt may score more, and the notebook's other functions keep t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -144,9 +142,7 @@ def test_sandbox_is_in_use():
 def test_tampering_scores_no_more_than_an_honest_wrong_answer(fast_grader, tmp_path, attempt):
     source, extra = ATTEMPTS[attempt]
     path = write_submission(tmp_path, S03, replaced_function(S03, "rnn_cell_forward", source, extra))
-    start = time.monotonic()
     (result,) = fast_grader.grade([path])
-    assert time.monotonic() - start < 30
     fn = function_result(result, "rnn_cell_forward")
     assert fn.score <= HONEST_WRONG, fn.to_json()
     if attempt == "honest-wrong-baseline":
@@ -177,29 +173,6 @@ def test_failure_reasons_are_said_in_words(fast_grader, tmp_path):
     for name, result in zip(expect, results):
         message = function_result(result, "rnn_cell_forward").checks[1].message
         assert expect[name] in message, (name, message)
-
-
-def _processes_with(text: str) -> list[str]:
-    found = []
-    for pid in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in cmd and "pytest" not in cmd:
-            found.append(f"{pid}: {cmd}")
-    return found
-
-
-def test_no_process_outlives_grading(fast_grader, tmp_path):
-    paths = [write_submission(tmp_path / name, S03, replaced_function(S03, "rnn_cell_forward", *ATTEMPTS[name]))
-             for name in ("fork-bomb-ish-children", "double-fork-daemon", "infinite-loop-ignoring-signals")]
-    fast_grader.grade(paths)
-    time.sleep(0.5)
-    assert _processes_with("sleep 424") == []
-    # (workers of this checkout only: other checkouts on the machine may be grading at the same time)
-    assert [p for p in _processes_with("autograde.worker") if str(ROOT) in p] == []
 
 
 def test_forged_output_changes_neither_stdout_json_nor_report(tmp_path):
