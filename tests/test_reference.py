@@ -19,11 +19,15 @@ def honest(prep):
             for e, c in zip(prep.expected, prep.cases)]
 
 
-@pytest.mark.parametrize("stem, name", FUNCTIONS)
-def test_reference_passes_its_own_checks(stem, name):
+@pytest.mark.parametrize("stem, name", [(s, n) for s, n in FUNCTIONS
+                                         if specs.get(s).function(n).gradient or specs.get(s).function(n).distribution])
+def test_reference_passes_the_checks_that_do_not_compare_it_with_itself(stem, name):
+    """(Shapes, values and unchanged inputs compare the reference with itself and pass by construction; the
+    gradient check compares it with finite differences and the distribution check with a test.)"""
     prep = reference.prepare(stem, name, HIDDEN_SEED)
-    result = judge(prep, honest(prep))
-    assert result.score == result.max_score, result.to_json()
+    checks = {c.name: c for c in judge(prep, honest(prep)).checks}
+    for name_ in ("gradient check", "distribution of random outputs"):
+        assert name_ not in checks or checks[name_].passed, checks[name_].message
 
 
 @pytest.mark.parametrize("stem, name", [(s, n) for s, n in FUNCTIONS if specs.get(s).function(n).gradient])
