@@ -21,16 +21,7 @@ Nothing here is imported unless ``--scheduler`` is given: local grading does not
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 from typing import Callable
 
 from distributed import Client, KilledWorker, WorkerPlugin, as_completed
@@ -228,53 +219,3 @@ class ClusterGrader(Grader):
             self.client.cancel([f for f, _ in in_flight.values()])
             raise
         return [r for r in results if r is not None]
-
-
-# ---------------------------------------------------------------------------- a cluster on this machine
-
-class LocalCluster:
-    """A real ``dask scheduler`` and ``dask worker`` processes on 127.0.0.1 (tests, benchmarks, trying it out)."""
-
-    def __init__(self, workers: int = 2, threads: int = 1, env: dict[str, str] | None = None):
-        self.folder = tempfile.TemporaryDirectory(prefix="autograde-cluster-")
-        self.env = {**os.environ, **(env or {})}
-        self.procs: list[subprocess.Popen] = []
-        scheduler_file = Path(self.folder.name) / "scheduler.json"
-        try:
-            self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file", str(scheduler_file)])
-            deadline = time.monotonic() + 60
-            while not scheduler_file.is_file():
-                if time.monotonic() > deadline or self.procs[0].poll() is not None:
-                    raise ClusterError("the local dask scheduler did not start")
-                time.sleep(0.1)
-            self.address = json.loads(scheduler_file.read_text())["address"]
-            for i in range(workers):
-                self._start(["worker", self.address, "--host", "127.0.0.1", "--nthreads", str(threads),
-                             "--name", f"local-{i}"])
-            with Client(self.address, timeout=60, set_as_default=False) as client:
-                client.wait_for_workers(workers, timeout=120)
-        except BaseException:
-            self.close()
-            raise
-
-    def _start(self, args: list[str]) -> None:
-        log = open(Path(self.folder.name) / f"{args[0]}-{len(self.procs)}.log", "wb")
-        with log:
-            self.procs.append(subprocess.Popen([sys.executable, "-m", "dask", *args, "--no-dashboard"],
-                                               stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self.env,
-                                               cwd=self.folder.name, start_new_session=True))
-
-    def close(self) -> None:
-        """Kill every process started here (each in a session of its own, with what it started)."""
-        for proc in reversed(self.procs):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        self.procs.clear()
-        self.folder.cleanup()
-
-    def __enter__(self) -> "LocalCluster":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

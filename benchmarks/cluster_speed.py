@@ -2,8 +2,9 @@
 
     python benchmarks/cluster_speed.py [--students 20] [--threads 1]
 
-It makes a class of STUDENTS submissions of every notebook that has a spec, starts a real `dask scheduler` and
-1, then 2, `dask worker` processes (THREADS threads each) on 127.0.0.1, and times grading the class through
+It makes a class of STUDENTS submissions of every notebook that has a spec, starts a Dask scheduler and 1, then
+2, worker processes (THREADS threads each, with nannies, as `dask worker` runs them; `distributed.LocalCluster`)
+on 127.0.0.1, and times grading the class through
 them (`autograde.cluster.ClusterGrader`, as `--scheduler` does), after a warm-up submission so that each
 worker has prepared its reference data. It states the speed-up, and projects from the measured cost per
 notebook (worker-thread seconds) what 100,000 students x 12 notebooks need, in worker-thread hours.
@@ -22,6 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import STEMS, load, make_class  # noqa: E402
 
+from distributed import LocalCluster  # noqa: E402
+
 from autograde import cluster  # noqa: E402
 from autograde.grade import Grader, Options, expand, expect, plan  # noqa: E402
 
@@ -29,8 +32,9 @@ MOOC_STUDENTS, COURSE_NOTEBOOKS = 100_000, 12
 
 
 def grade_on(workers: int, threads: int, plans: list, warm: list) -> float:
-    with cluster.LocalCluster(workers=workers, threads=threads) as local:
-        client = cluster.connect(local.address, timeout=60)
+    with LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as local:
+        client = cluster.connect(local.scheduler_address, timeout=60)
         try:
             grader = cluster.ClusterGrader(Options(), client)
             grader.grade_plans(warm * workers * threads)  # every worker has prepared its reference data

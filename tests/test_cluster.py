@@ -27,9 +27,15 @@ def address():
     if given:
         yield given
         return
-    # a task that kills its worker twice is given up (the default, 3, only makes the crash test longer)
-    with cluster.LocalCluster(workers=2, threads=1, env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}) as local:
-        yield local.address
+    import dask
+    from distributed import LocalCluster
+
+    # two worker processes (each with a nanny, as `dask worker` runs them) and a scheduler on 127.0.0.1; a task
+    # that kills its worker twice is given up (the default, 3, only makes the crash test longer)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address=None) as local:
+        yield local.scheduler_address
 
 
 @pytest.fixture(scope="module")
