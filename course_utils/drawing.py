@@ -2,7 +2,8 @@
 
 Every diagram of the notebooks (unrolled networks, cells, the RNN types, the bidirectional and deep
 networks) is drawn with these few pieces, so that a box or an arrow looks the same in all twelve notebooks.
-This module is the bottom layer of the drawing code: it imports nothing from ``course_utils``.
+This module is the bottom layer of the drawing code: it imports nothing from ``course_utils``, and matplotlib
+only when something is drawn, so that a module may take the colour scheme from it at no cost.
 
 Colours come in (face, edge) pairs: :data:`CELL` for hidden states, :data:`INPUT`, :data:`OUTPUT`,
 :data:`LOSS`, :data:`STATE0` for initial states; :data:`FORWARD` and :data:`BACKWARD` colour the forward
@@ -13,11 +14,10 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
-from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["FORWARD", "BACKWARD", "CELL", "INPUT", "OUTPUT", "LOSS", "STATE0", "DASHES", "box", "arrow",
            "dashed_line", "sup", "diagram_axes", "new_axes", "is_int", "is_real", "check_ax", "check_title", "cjk_font", "bilingual"]
@@ -38,6 +38,8 @@ def box(ax: Axes, center: tuple[float, float], width: float, height: float, text
         rounding: float = 0.12, fontsize: float = 13, lw: float = 1.4) -> None:
     """Draw a rounded box of ``width`` × ``height`` data units centred on ``center``, with centred (mathtext)
     text; face colour ``fc``, edge colour ``ec`` (a pair of the colour scheme: ``fc=CELL[0], ec=CELL[1]``)."""
+    from matplotlib.patches import FancyBboxPatch
+
     cx, cy = center
     ax.add_patch(FancyBboxPatch((cx - width / 2, cy - height / 2), width, height,
                                 boxstyle=f"round,pad=0,rounding_size={rounding}", fc=fc, ec=ec, lw=lw, zorder=3))
@@ -51,6 +53,8 @@ def arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], *, col
     Dashed arrows are drawn as a dashed shaft plus a separate solid head, so that the head is not broken up
     by the dash pattern.
     """
+    from matplotlib.patches import FancyArrowPatch
+
     (x0, y0), (x1, y1) = start, end
     if not dashed:
         ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=head, color=color,
@@ -69,6 +73,8 @@ def arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], *, col
 
 def dashed_line(ax: Axes, xs, ys, *, color: str = BACKWARD, lw: float = 1.5) -> None:
     """A dashed polyline through the points (xs, ys), in the dash pattern of the gradients."""
+    from matplotlib.lines import Line2D
+
     ax.add_line(Line2D(xs, ys, color=color, lw=lw, linestyle=DASHES, zorder=2, solid_capstyle="butt",
                        dash_capstyle="butt"))
 
@@ -81,6 +87,8 @@ def sup(symbol: str, t: int | str) -> str:
 # --------------------------------------------------------------------------------------------------- axes
 def new_axes(figsize: tuple[float, float]) -> Axes:
     """A fresh figure with a single axes."""
+    import matplotlib.pyplot as plt
+
     _fig, ax = plt.subplots(figsize=figsize)
     return ax
 
@@ -89,6 +97,8 @@ def diagram_axes(ax: Axes | None, limits: tuple[float, float, float, float], hei
                  title: str | None) -> Axes:
     """Axes for a diagram drawn in data units (a new figure at most ``height`` inches high if ``ax`` is None),
     with equal aspect and no frame; room below for a legend."""
+    import matplotlib.pyplot as plt
+
     x_min, x_max, y_min, y_max = limits
     if ax is None:
         scale = min(0.75, height / (y_max - y_min))
@@ -114,6 +124,8 @@ def is_real(value: object) -> bool:
 
 def check_ax(ax: object) -> None:
     """Raise a clear ValueError unless ``ax`` is a matplotlib Axes or None."""
+    from matplotlib.axes import Axes
+
     if ax is not None and not isinstance(ax, Axes):
         raise ValueError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}.")
 
@@ -150,7 +162,9 @@ def bilingual(english: str, chinese: str) -> tuple[str, dict]:
     """A label in English and Chinese, and the text properties that draw it: ``"english · chinese"`` in the
     default font falling back to an installed Chinese font; the English alone where no Chinese font is
     installed (it would be drawn as empty boxes)."""
+    import matplotlib
+
     font = cjk_font()
     if font is None:
         return english, {}
-    return f"{english} · {chinese}", {"family": [plt.rcParams["font.family"][0], font]}
+    return f"{english} · {chinese}", {"family": [matplotlib.rcParams["font.family"][0], font]}
