@@ -59,23 +59,15 @@ def draw_sampling_rnn(T: int = 5, tokens: Sequence[str] = ("m", "a", "r", "y", "
         d.ax.add_line(Line2D([xc + u.OUT_W / 2, xr, xr, xr + 0.3], [u.Y_OUT, u.Y_OUT, u.Y_IN, u.Y_IN], color=colour,
                              lw=lw, zorder=1.5))
         d.arrow((xr + 0.25, u.Y_IN), (d.xs[t] - u.IN_W / 2, u.Y_IN), color=colour, lw=lw)
-        d.text(xr + 0.06, (u.Y_IN + u.IN_H / 2 - u.CELL_H / 2) / 2, sup_hat(t), 11, ha="left", va="center",
-               color=colour)
+        d.text(xr + 0.06, (u.Y_IN + u.IN_H / 2 - u.CELL_H / 2) / 2, rf"$\sim \hat{{y}}^{{\langle {t} \rangle}}$",
+               11, ha="left", va="center", color=colour)  # "drawn from y_hat<t>"
     # plain text, not mathtext: mathtext has no Chinese
     label, props = drawing.bilingual("sampled from ŷ⟨t⟩, fed in as x⟨t+1⟩", "从 ŷ⟨t⟩ 中采样")
-    legend = d.ax.legend(handles=[Line2D([], [], color=colour, lw=1.4, label=label)], loc="upper center",
-                         bbox_to_anchor=(0.5, 0.0), fontsize=d.fs(11), frameon=False, borderaxespad=0.1,
-                         prop=props or None)
-    if props:
-        legend.get_texts()[0].set_fontsize(d.fs(11))
+    d.ax.legend(handles=[Line2D([], [], color=colour, lw=1.4, label=label)], loc="upper center",
+                bbox_to_anchor=(0.5, 0.0), frameon=False, borderaxespad=0.1, prop={**props, "size": d.fs(11)})
     if title is not None:
         d.ax.set_title(title, fontsize=d.fs(13))
     return d.ax
-
-
-def sup_hat(t: int) -> str:
-    """"~ ŷ⟨t⟩" in mathtext: drawn from ŷ⟨t⟩."""
-    return rf"$\sim \hat{{y}}^{{\langle {t} \rangle}}$"
 
 
 def plot_temperature(logits: np.ndarray, temperatures, labels, ax=None, top: int = 12):
