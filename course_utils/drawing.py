@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["FORWARD", "BACKWARD", "CELL", "INPUT", "OUTPUT", "LOSS", "STATE0", "DASHES", "box", "arrow",
-           "dashed_line", "sup", "diagram_axes", "new_axes", "is_int", "is_real", "check_ax", "check_title", "cjk_font", "bilingual"]
+           "dashed_line", "sup", "diagram_axes", "new_axes", "is_int", "is_real", "check_ax", "check_title",
+           "cjk_font", "bilingual"]
 
 # ---------------------------------------------------------------------------------------- the colour scheme
 FORWARD = "#222222"  # the forward flow

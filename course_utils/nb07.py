@@ -59,8 +59,9 @@ def draw_sampling_rnn(T: int = 5, tokens: Sequence[str] = ("m", "a", "r", "y", "
         d.ax.add_line(Line2D([xc + u.OUT_W / 2, xr, xr, xr + 0.3], [u.Y_OUT, u.Y_OUT, u.Y_IN, u.Y_IN], color=colour,
                              lw=lw, zorder=1.5))
         d.arrow((xr + 0.25, u.Y_IN), (d.xs[t] - u.IN_W / 2, u.Y_IN), color=colour, lw=lw)
-        d.text(xr + 0.06, (u.Y_IN + u.IN_H / 2 - u.CELL_H / 2) / 2, rf"$\sim \hat{{y}}^{{\langle {t} \rangle}}$",
-               11, ha="left", va="center", color=colour)  # "drawn from y_hat<t>"
+        drawn_from = rf"$\sim \hat{{y}}^{{\langle {t} \rangle}}$"
+        d.text(xr + 0.06, (u.Y_IN + u.IN_H / 2 - u.CELL_H / 2) / 2, drawn_from, 11, ha="left", va="center",
+               color=colour)
     # plain text, not mathtext: mathtext has no Chinese
     label, props = drawing.bilingual("sampled from ŷ⟨t⟩, fed in as x⟨t+1⟩", "从 ŷ⟨t⟩ 中采样")
     d.ax.legend(handles=[Line2D([], [], color=colour, lw=1.4, label=label)], loc="upper center",

@@ -228,7 +228,10 @@ def draw_unrolled_rnn(T: int = 4, *, labels: Sequence[str] | None = None, direct
     drawing.check_ax(ax)
 
     outputs = ([T] if many_to_one else list(range(1, T + 1))) if show_outputs else []
-    d = draw_bptt(T, labels, outputs, title, ax) if show_backward else draw_forward(T, labels, outputs, title, ax)
+    if show_backward:
+        d = draw_bptt(T, labels, outputs, title, ax, summed=not many_to_one)
+    else:
+        d = draw_forward(T, labels, outputs, title, ax)
     if title is not None:
         d.ax.set_title(title, fontsize=d.fs(13))
     return d.ax
@@ -246,16 +249,15 @@ def draw_forward(T: int, labels: list[str] | None, outputs: list[int], title: st
     return d
 
 
-def draw_bptt(T: int, labels: list[str] | None, outputs: list[int], title: str | None, ax: Axes | None
-              ) -> Diagram:
+def draw_bptt(T: int, labels: list[str] | None, outputs: list[int], title: str | None, ax: Axes | None, *,
+              summed: bool) -> Diagram:
     """The network with backpropagation through time drawn over it: a loss at each of the steps ``outputs``
-    (summed into the total loss when there are several), the gradients flowing down from the losses and
+    (``summed`` into the total loss, or the one loss of a many-to-one network), the gradients flowing down from the losses and
     back through the chain, and every step's share of the shared parameters' gradients collected below."""
     x_min = DX - DX * 0.95 - A0_W / 2 - 0.1
     x_max = DX * T + DX * 0.95 + max(TOT_W, PAR_W) / 2 + 0.1
     y_pbus = ((Y_WORD - 0.36) if labels is not None else (Y_IN - IN_H / 2 - 0.1)) - 0.35  # the parameters' line
     y_min = y_pbus - PAR_H / 2 - 0.55
-    summed = len(outputs) > 1
     y_max = (Y_BUS + TOT_H / 2 + 0.08) if summed else (Y_LOSS + LOSS_H / 2 + 0.1)
     d = layout(T, (x_min, x_max, y_min, y_max), title=title, max_h=5.6, bottom_in=0.4, ax=ax)
     draw_chain(d, labels, outputs, lanes=True)
@@ -291,8 +293,9 @@ def draw_bptt(T: int, labels: list[str] | None, outputs: list[int], title: str |
     drawing.dashed_line(d.ax, [x_first, x_par - 0.25], [y_pbus, y_pbus], lw=lw)
     d.arrow((x_par - 0.3, y_pbus), (x_par, y_pbus), color=BACKWARD)
     d.box((d.x_total, y_pbus), PAR_W, PAR_H, r"$W_{aa}, W_{ax}, b_a$", 12, fc=CELL[0], ec=CELL[1], rounding=0.1)
-    d.text((x_first + x_par) / 2, y_pbus - 0.1, r"$dW_{aa}$, $dW_{ax}$, $db_a$: each the sum of every time step's share",
-           11, ha="center", va="top", color=BACKWARD)
+    d.text((x_first + x_par) / 2, y_pbus - 0.1,
+           r"$dW_{aa}$, $dW_{ax}$, $db_a$: each the sum of every time step's share", 11, ha="center", va="top",
+           color=BACKWARD)
     handles = [Line2D([], [], color=FORWARD, lw=1.5, label="forward pass"),
                Line2D([], [], color=BACKWARD, lw=1.5, linestyle=drawing.DASHES,
                       label="backpropagation through time (right to left)")]
