@@ -42,7 +42,7 @@ def draw_sampling_rnn(T: int = 5, tokens: Sequence[str] = ("m", "a", "r", "y", "
     ends = len(tokens) == T  # the last draw ends the sequence
     route = 0.7  # the feedback runs down this far right of the step's centre
     x_max = u.DX * T + (route + 0.75 if ends else u.CELL_W / 2 + 0.1)
-    d = u.layout(T, (u.DX - u.DX * 0.95 - u.A0_W / 2 - 0.1, x_max, u.Y_WORD - 0.36, u.Y_OUT + u.OUT_H / 2 + 0.1),
+    d = u.layout(T, (u.X_MIN, x_max, u.Y_WORD - 0.36, u.Y_OUT + u.OUT_H / 2 + 0.1),
                  title=title, max_h=4.0, bottom_in=0.4, ax=ax)
     u.draw_chain(d, ["0"] + list(tokens[:T - 1]), list(range(1, T + 1)), lanes=False)
     colour, lw = drawing.OUTPUT[1], d.lw(1.4)

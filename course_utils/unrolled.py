@@ -35,6 +35,7 @@ LOSS_W, LOSS_H = 0.80, 0.50
 Y_LOSS, Y_BUS = 2.45, 3.1  # the losses, and the line that sums them into the total loss
 TOT_W, TOT_H = 1.0, 0.56  # the total loss
 PAR_W, PAR_H = 1.5, 0.62  # the shared parameters, collecting their gradients
+X_MIN = DX - DX * 0.95 - A0_W / 2 - 0.1  # the left edge of every drawing: a<0>, and a margin
 
 
 def check_steps(T: object, labels: object) -> tuple[int, list[str] | None]:
@@ -240,11 +241,10 @@ def draw_unrolled_rnn(T: int = 4, *, labels: Sequence[str] | None = None, direct
 def draw_forward(T: int, labels: list[str] | None, outputs: list[int], title: str | None, ax: Axes | None
                  ) -> Diagram:
     """The forward network alone (the arguments checked by the caller)."""
-    x_min = DX - DX * 0.95 - A0_W / 2 - 0.1  # left of a<0>
     x_max = DX * T + CELL_W / 2 + 0.1
     y_min = (Y_WORD - 0.36) if labels is not None else (Y_IN - IN_H / 2 - 0.1)
     y_max = (Y_OUT + OUT_H / 2 + 0.1) if outputs else (CELL_H / 2 + 0.15)
-    d = layout(T, (x_min, x_max, y_min, y_max), title=title, max_h=4.0, bottom_in=0.05, ax=ax)
+    d = layout(T, (X_MIN, x_max, y_min, y_max), title=title, max_h=4.0, bottom_in=0.05, ax=ax)
     draw_chain(d, labels, outputs, lanes=False)
     return d
 
@@ -254,12 +254,11 @@ def draw_bptt(T: int, labels: list[str] | None, outputs: list[int], title: str |
     """The network with backpropagation through time drawn over it: a loss at each of the steps ``outputs``
     (``summed`` into the total loss, or the one loss of a many-to-one network), the gradients flowing down from the losses and
     back through the chain, and every step's share of the shared parameters' gradients collected below."""
-    x_min = DX - DX * 0.95 - A0_W / 2 - 0.1
     x_max = DX * T + DX * 0.95 + max(TOT_W, PAR_W) / 2 + 0.1
     y_pbus = ((Y_WORD - 0.36) if labels is not None else (Y_IN - IN_H / 2 - 0.1)) - 0.35  # the parameters' line
     y_min = y_pbus - PAR_H / 2 - 0.55
     y_max = (Y_BUS + TOT_H / 2 + 0.08) if summed else (Y_LOSS + LOSS_H / 2 + 0.1)
-    d = layout(T, (x_min, x_max, y_min, y_max), title=title, max_h=5.6, bottom_in=0.4, ax=ax)
+    d = layout(T, (X_MIN, x_max, y_min, y_max), title=title, max_h=5.6, bottom_in=0.4, ax=ax)
     draw_chain(d, labels, outputs, lanes=True)
     lw, vx, bwd_y = d.lw(1.5), 0.2, -0.15
     for i, xc in enumerate(d.xs):
