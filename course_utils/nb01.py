@@ -114,21 +114,21 @@ def draw_standard_network(T: int = 4, ax=None):
     weights are tied to positions, T outputs."""
     import matplotlib.pyplot as plt
 
-    from course_utils import plots
+    from course_utils.drawing import CELL, INPUT, OUTPUT, box, sup
 
     if ax is None:
         _, ax = plt.subplots(figsize=(1.45 * T + 1.5, 3.2))
     xs = [1.4 * t for t in range(T)]
     mid = (xs[0] + xs[-1]) / 2
     for t, xc in enumerate(xs):
-        plots._box(ax, (xc, 0.0), 0.8, 0.46, plots._sup("x", t + 1), fc=plots._IN_FC, ec=plots._IN_EC, fontsize=11)
-        plots._box(ax, (xc, 2.6), 0.8, 0.46, plots._sup(r"\hat{y}", t + 1), fc=plots._OUT_FC, ec=plots._OUT_EC,
+        box(ax, (xc, 0.0), 0.8, 0.46, sup("x", t + 1), fc=INPUT[0], ec=INPUT[1], fontsize=11)
+        box(ax, (xc, 2.6), 0.8, 0.46, sup(r"\hat{y}", t + 1), fc=OUTPUT[0], ec=OUTPUT[1],
                    fontsize=11)
         for xh in np.linspace(xs[0], xs[-1], 6):
             ax.plot([xc, xh], [0.23, 1.1], color="#999999", lw=0.5, zorder=1)
             ax.plot([xh, xc], [1.5, 2.37], color="#999999", lw=0.5, zorder=1)
-    plots._box(ax, (mid, 1.3), xs[-1] - xs[0] + 0.9, 0.4, "hidden layer: a weight for every input position",
-               fc=plots._CELL_FC, ec=plots._CELL_EC, fontsize=10)
+    box(ax, (mid, 1.3), xs[-1] - xs[0] + 0.9, 0.4, "hidden layer: a weight for every input position",
+               fc=CELL[0], ec=CELL[1], fontsize=10)
     ax.text(mid, -0.55, r"inputs padded to a fixed $T_x$ (here " + str(T) + ")", ha="center", fontsize=10)
     ax.set_xlim(xs[0] - 0.6, xs[-1] + 0.6)
     ax.set_ylim(-0.8, 3.0)

@@ -1,7 +1,7 @@
 """Notebook 05's figures and small tasks: the five RNN shapes of the lecture, unrolled, and data for one task
 per shape.
 
-The diagrams use the drawing primitives of :mod:`course_utils.plots` (boxes, arrows, the ⟨t⟩ notation), so
+The diagrams use the drawing primitives of :mod:`course_utils.drawing` (boxes, arrows, the ⟨t⟩ notation), so
 that they look like the unrolled network of notebooks 03 and 04. Data comes from seeded code; nothing here
 computes a graded answer (no forward or backward pass, no one-hot encoding).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils import plots
+from course_utils.drawing import BACKWARD, CELL, INPUT, OUTPUT, STATE0, arrow, box, sup
 
 KINDS = {
     "one-to-one": "一对一",
@@ -68,34 +68,34 @@ def draw_rnn_type(kind: str, ax=None, fontsize: float = 11.0):
     xs = [1.5 * (t + 1) for t in range(T)]
     y_in, y_cell, y_out = -1.15, 0.0, 1.15
     a0 = xs[0] - 1.35
-    plots._box(ax, (a0, y_cell), 0.62, 0.42, plots._sup("a", 0), fc=plots._A0_FC, ec=plots._A0_EC,
+    box(ax, (a0, y_cell), 0.62, 0.42, sup("a", 0), fc=STATE0[0], ec=STATE0[1],
                fontsize=fontsize - 1)
     t_x = t_y = 0
     for t, xc in enumerate(xs):
         enc = t < n_enc
-        fc, ec = ("#eadcf7", "#5b2c83") if (n_enc and enc) else (plots._CELL_FC, plots._CELL_EC)
-        plots._box(ax, (xc, y_cell), _W, _H, plots._sup("a", t + 1), fc=fc, ec=ec, fontsize=fontsize)
+        fc, ec = ("#eadcf7", "#5b2c83") if (n_enc and enc) else CELL
+        box(ax, (xc, y_cell), _W, _H, sup("a", t + 1), fc=fc, ec=ec, fontsize=fontsize)
         left = (a0 + 0.31) if t == 0 else xs[t - 1] + _W / 2
-        plots._arrow(ax, (left, y_cell), (xc - _W / 2, y_cell), head=10)
+        arrow(ax, (left, y_cell), (xc - _W / 2, y_cell), head=10)
         if has_x[t] or (t > 0 and feedback[t - 1]):
             t_x += 1
-            label = plots._sup("x", t_x) if has_x[t] else plots._sup(r"\hat{y}", t_y)
-            plots._box(ax, (xc, y_in), _IO_W, _IO_H, label, fc=plots._IN_FC, ec=plots._IN_EC,
+            label = sup("x", t_x) if has_x[t] else sup(r"\hat{y}", t_y)
+            box(ax, (xc, y_in), _IO_W, _IO_H, label, fc=INPUT[0], ec=INPUT[1],
                        fontsize=fontsize - 1, rounding=0.06)
-            plots._arrow(ax, (xc, y_in + _IO_H / 2), (xc, y_cell - _H / 2), head=10)
+            arrow(ax, (xc, y_in + _IO_H / 2), (xc, y_cell - _H / 2), head=10)
         if has_y[t]:
             t_y += 1
-            plots._box(ax, (xc, y_out), _IO_W, _IO_H, plots._sup(r"\hat{y}", t_y), fc=plots._OUT_FC,
-                       ec=plots._OUT_EC, fontsize=fontsize - 1, rounding=0.06)
-            plots._arrow(ax, (xc, y_cell + _H / 2), (xc, y_out - _IO_H / 2), head=10)
+            box(ax, (xc, y_out), _IO_W, _IO_H, sup(r"\hat{y}", t_y), fc=OUTPUT[0],
+                       ec=OUTPUT[1], fontsize=fontsize - 1, rounding=0.06)
+            arrow(ax, (xc, y_cell + _H / 2), (xc, y_out - _IO_H / 2), head=10)
         if feedback[t]:  # the output becomes the next step's input
-            plots._arrow(ax, (xc + _IO_W / 2, y_out - 0.1), (xs[t + 1] - _IO_W / 2, y_in + 0.1),
-                         color=plots._BWD_COLOR, dashed=True, head=9, lw=1.2)
+            arrow(ax, (xc + _IO_W / 2, y_out - 0.1), (xs[t + 1] - _IO_W / 2, y_in + 0.1),
+                         color=BACKWARD, dashed=True, head=9, lw=1.2)
     if n_enc:
         ax.text((xs[0] + xs[n_enc - 1]) / 2, y_in - 0.5, "encoder", ha="center", fontsize=fontsize - 1,
                 color="#5b2c83")
         ax.text((xs[n_enc] + xs[-1]) / 2, y_in - 0.5, "decoder", ha="center", fontsize=fontsize - 1,
-                color=plots._CELL_EC)
+                color=CELL[1])
     title = f"{kind}\n({EXAMPLES[kind]})"
     ax.set_title(title, fontsize=fontsize)
     ax.set_xlim(a0 - 0.45, xs[-1] + 0.75)

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_utils.drawing import BACKWARD, CELL, FORWARD, INPUT, OUTPUT
+
 # the agreement plot is notebook 08's, shared by 09 and 10 (they import it from here)
 from course_utils.nb08 import plot_accuracy_by_distance  # noqa: F401
 
-_FWD, _BWD = "#222222", "#d62728"
-_STYLE = {  # kind -> (face, edge)
-    "input": ("#e8f4e1", "#3b7a2a"),
-    "output": ("#fdebd3", "#b35900"),
-    "state": ("#dceaf7", "#1f4e79"),
+_FWD, _BWD = FORWARD, BACKWARD
+_STYLE = {  # kind -> (face, edge): the course's colour scheme, and the gates' own
+    "input": INPUT,
+    "output": OUTPUT,
+    "state": CELL,
     "gate": ("#fff2cc", "#a07800"),
     "tanh": ("#e4dcf2", "#5b3f8c"),
     "op": ("#ffffff", "#444444"),

@@ -5,18 +5,20 @@ name; in "He said, Teddy bears are on sale!" it is not. Reading left to right, t
 the same in both, so only a word that comes **after** it can decide. :func:`teddy_data` generates such
 sentences from templates: the words before the ambiguous word carry no hint, the word right after it decides.
 
-:func:`draw_bidirectional_rnn` draws the unrolled bidirectional RNN (``course_utils.plots.draw_unrolled_rnn``
-with ``direction="bidirectional"`` delegates here). Everything is made by seeded code; nothing is downloaded.
+:func:`draw_bidirectional_rnn` draws the unrolled bidirectional RNN, with the primitives of
+:mod:`course_utils.drawing`. Everything is made by seeded code; nothing is downloaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
+
+from course_utils.drawing import CELL, OUTPUT, STATE0, arrow, box, check_ax, check_title, diagram_axes, sup
+from course_utils.unrolled import check_steps
 
 PAD = "<pad>"
 PREFIXES = (("he", "said"), ("she", "said"), ("they", "said"), ("i", "think"), ("we", "heard", "that"),
@@ -114,31 +116,12 @@ def lecture_sentences() -> tuple[np.ndarray, list[list[str]]]:
 
 # ----------------------------------------------------------------------------------------------- the figure
 
-_F_FC, _F_EC = "#dceaf7", "#1f4e79"  # forward cells
-_B_FC, _B_EC = "#e3f4dc", "#2f6b1f"  # backward cells
-_IN_FC, _IN_EC = "#f2f2f2", "#555555"
-_OUT_FC, _OUT_EC = "#fdebd3", "#b35900"
-
-
-def diagram_axes(ax: Axes | None, limits: tuple[float, float, float, float], height: float,
-                 title: str | None) -> Axes:
-    """Axes for a diagram drawn in data units (a new figure at most ``height`` inches high if ``ax`` is None),
-    with equal aspect and no frame; room below for a legend."""
-    x_min, x_max, y_min, y_max = limits
-    if ax is None:
-        scale = min(0.75, height / (y_max - y_min))
-        fig, ax = plt.subplots(figsize=((x_max - x_min) * scale, (y_max - y_min) * scale + 0.8))
-        fig.subplots_adjust(left=0.01, right=0.99, top=0.9 if title else 0.99, bottom=0.12)
-    ax.set_xlim(x_min, x_max)
-    ax.set_ylim(y_min, y_max)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_axis_off()
-    return ax
+_B_FC, _B_EC = "#e3f4dc", "#2f6b1f"  # backward cells (forward cells are drawing.CELL)
 
 
 def draw_bidirectional_rnn(T: int = 4, *, labels: Sequence[str] | None = None, show_outputs: bool = True,
                            title: str | None = None, ax: Axes | None = None) -> Axes:
-    r"""Draw a bidirectional RNN unrolled over ``T`` time steps (the arguments were checked by the caller).
+    r"""Draw a bidirectional RNN unrolled over ``T`` time steps.
 
     Inputs :math:`x^{\langle t \rangle}` at the bottom; a row of forward cells
     :math:`\overrightarrow{a}^{\langle t \rangle}` whose recurrence runs left to right from
@@ -147,9 +130,13 @@ def draw_bidirectional_rnn(T: int = 4, *, labels: Sequence[str] | None = None, s
     :math:`\overleftarrow{a}^{\langle T+1 \rangle}`; on top the outputs
     :math:`\hat{y}^{\langle t \rangle}`, each fed by both cells of its time step. No arrow goes from one
     row to the other: the graph is acyclic.
-    """
-    from course_utils.plots import _arrow, _box
 
+    ``T`` (1..12), ``labels`` (T words under the inputs), ``title`` and ``ax`` are those of
+    :func:`course_utils.plots.draw_unrolled_rnn`; ``show_outputs=False`` leaves out the outputs.
+    """
+    T, labels = check_steps(T, labels)
+    check_title(title)
+    check_ax(ax)
     dx, cw, ch = 2.0, 0.9, 0.62
     y_in, y_f, y_b, y_out = -1.45, 0.0, 1.45, 2.9
     xs = [dx * t for t in range(1, T + 1)]
@@ -159,33 +146,30 @@ def draw_bidirectional_rnn(T: int = 4, *, labels: Sequence[str] | None = None, s
     y_max = (y_out + 0.4) if show_outputs else y_b + 0.5
     ax = diagram_axes(ax, (x_min, x_max, y_min, y_max), height=4.2, title=title)
 
-    def sup(symbol: str, t: int | str) -> str:
-        return rf"${symbol}^{{\langle {t} \rangle}}$"
-
     fwd, bwd = r"\overrightarrow{a}", r"\overleftarrow{a}"
-    _box(ax, (xs[0] - dx * 0.75, y_f), 0.85, 0.5, sup(fwd, 0), fc=_IN_FC, ec=_IN_EC, fontsize=11)
-    _box(ax, (xs[-1] + dx * 0.75, y_b), 0.85, 0.5, sup(bwd, T + 1), fc=_IN_FC, ec=_IN_EC, fontsize=11)
+    box(ax, (xs[0] - dx * 0.75, y_f), 0.85, 0.5, sup(fwd, 0), fc=STATE0[0], ec=STATE0[1], fontsize=11)
+    box(ax, (xs[-1] + dx * 0.75, y_b), 0.85, 0.5, sup(bwd, T + 1), fc=STATE0[0], ec=STATE0[1], fontsize=11)
     for i, xc in enumerate(xs):
         t = i + 1
         xf, xb = xc - off, xc + off
-        _box(ax, (xc, y_in), 0.8, 0.5, sup("x", t), fc=_IN_FC, ec=_IN_EC, fontsize=12)
-        _box(ax, (xf, y_f), cw, ch, sup(fwd, t), fc=_F_FC, ec=_F_EC, fontsize=13)
-        _box(ax, (xb, y_b), cw, ch, sup(bwd, t), fc=_B_FC, ec=_B_EC, fontsize=13)
+        box(ax, (xc, y_in), 0.8, 0.5, sup("x", t), fc=STATE0[0], ec=STATE0[1], fontsize=12)
+        box(ax, (xf, y_f), cw, ch, sup(fwd, t), fc=CELL[0], ec=CELL[1], fontsize=13)
+        box(ax, (xb, y_b), cw, ch, sup(bwd, t), fc=_B_FC, ec=_B_EC, fontsize=13)
         if labels is not None:
             ax.text(xc, y_in - 0.35, labels[i], ha="center", va="top", fontsize=11, style="italic")
-        _arrow(ax, (xf, y_in + 0.25), (xf, y_f - ch / 2), color=_F_EC)
-        _arrow(ax, (xb, y_in + 0.25), (xb, y_b - ch / 2), color=_B_EC)
+        arrow(ax, (xf, y_in + 0.25), (xf, y_f - ch / 2), color=CELL[1])
+        arrow(ax, (xb, y_in + 0.25), (xb, y_b - ch / 2), color=_B_EC)
         # forward recurrence: from the left neighbour (or a0) into this forward cell
         left = (xs[0] - dx * 0.75 + 0.425) if t == 1 else xs[i - 1] - off + cw / 2
-        _arrow(ax, (left, y_f), (xf - cw / 2, y_f), color=_F_EC, lw=1.8)
+        arrow(ax, (left, y_f), (xf - cw / 2, y_f), color=CELL[1], lw=1.8)
         # backward recurrence: from the right neighbour (or a<T+1>) into this backward cell
         right = (xs[-1] + dx * 0.75 - 0.425) if t == T else xs[i + 1] + off - cw / 2
-        _arrow(ax, (right, y_b), (xb + cw / 2, y_b), color=_B_EC, lw=1.8)
+        arrow(ax, (right, y_b), (xb + cw / 2, y_b), color=_B_EC, lw=1.8)
         if show_outputs:
-            _box(ax, (xc, y_out), 0.8, 0.5, sup(r"\hat{y}", t), fc=_OUT_FC, ec=_OUT_EC, fontsize=12)
-            _arrow(ax, (xf, y_f + ch / 2), (xc - 0.2, y_out - 0.25), color=_F_EC)
-            _arrow(ax, (xb, y_b + ch / 2), (xc + 0.2, y_out - 0.25), color=_B_EC)
-    handles = [Patch(fc=_F_FC, ec=_F_EC, label="forward direction (reads left to right)"),
+            box(ax, (xc, y_out), 0.8, 0.5, sup(r"\hat{y}", t), fc=OUTPUT[0], ec=OUTPUT[1], fontsize=12)
+            arrow(ax, (xf, y_f + ch / 2), (xc - 0.2, y_out - 0.25), color=CELL[1])
+            arrow(ax, (xb, y_b + ch / 2), (xc + 0.2, y_out - 0.25), color=_B_EC)
+    handles = [Patch(fc=CELL[0], ec=CELL[1], label="forward direction (reads left to right)"),
                Patch(fc=_B_FC, ec=_B_EC, label="backward direction (reads right to left)")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False,
               fontsize=10)

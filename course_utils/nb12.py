@@ -15,6 +15,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from course_utils.drawing import OUTPUT, STATE0, arrow, box, diagram_axes, sup
+
 
 def band_data(rng: np.random.Generator, m: int, T_x: int, bands: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """A batch of the striped-ruler task.
@@ -71,9 +73,6 @@ def draw_deep_rnn(L: int = 3, T: int = 4, *, dense: int = 1, title: str | None =
     ax : matplotlib.axes.Axes, optional
         Axes to draw into; a new figure if None.
     """
-    from course_utils.nb11 import diagram_axes
-    from course_utils.plots import _arrow, _box
-
     for name, value, low, high in (("L", L, 1, 4), ("T", T, 1, 6), ("dense", dense, 0, 2)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not low <= value <= high:
             raise ValueError(f"{name} must be a whole number in {low}..{high}; got {value!r}")
@@ -90,25 +89,25 @@ def draw_deep_rnn(L: int = 3, T: int = 4, *, dense: int = 1, title: str | None =
 
     for i, xc in enumerate(xs):
         t = i + 1
-        _box(ax, (xc, 0.0), 0.8, 0.5, rf"$x^{{\langle {t} \rangle}}$", fc="#f2f2f2", ec="#555555", fontsize=12)
+        box(ax, (xc, 0.0), 0.8, 0.5, sup("x", t), fc=STATE0[0], ec=STATE0[1], fontsize=12)
         below = 0.25
         for l, yl in enumerate(rows):
             fc, ec = _LAYER_COLOURS[l]
-            _box(ax, (xc, yl), cw, ch, name("a", l + 1, t), fc=fc, ec=ec, fontsize=12)
-            _arrow(ax, (xc, below), (xc, yl - ch / 2), color=ec)
+            box(ax, (xc, yl), cw, ch, name("a", l + 1, t), fc=fc, ec=ec, fontsize=12)
+            arrow(ax, (xc, below), (xc, yl - ch / 2), color=ec)
             below = yl + ch / 2
             left = xc - dx + cw / 2 if t > 1 else xs[0] - 1.35
             if t == 1:
-                _box(ax, (xs[0] - 1.7, yl), 0.7, 0.45, rf"$a^{{[{l + 1}]\langle 0 \rangle}}$", fc="#f2f2f2",
-                     ec="#555555", fontsize=10)
-            _arrow(ax, (left, yl), (xc - cw / 2, yl), color=ec, lw=1.8)
+                box(ax, (xs[0] - 1.7, yl), 0.7, 0.45, rf"$a^{{[{l + 1}]\langle 0 \rangle}}$", fc=STATE0[0],
+                    ec=STATE0[1], fontsize=10)
+            arrow(ax, (left, yl), (xc - cw / 2, yl), color=ec, lw=1.8)
         for yd in dense_rows:
-            _box(ax, (xc, yd), cw, ch, "dense", fc="#ffffff", ec="#333333", fontsize=11)
-            _arrow(ax, (xc, below), (xc, yd - ch / 2), color="#333333")
+            box(ax, (xc, yd), cw, ch, "dense", fc="#ffffff", ec="#333333", fontsize=11)
+            arrow(ax, (xc, below), (xc, yd - ch / 2), color="#333333")
             below = yd + ch / 2
-        _box(ax, (xc, y_out), 0.8, 0.5, rf"$\hat{{y}}^{{\langle {t} \rangle}}$", fc="#fdebd3", ec="#b35900",
-             fontsize=12)
-        _arrow(ax, (xc, below), (xc, y_out - 0.25), color="#333333")
+        box(ax, (xc, y_out), 0.8, 0.5, sup(r"\hat{y}", t), fc=OUTPUT[0], ec=OUTPUT[1],
+            fontsize=12)
+        arrow(ax, (xc, below), (xc, y_out - 0.25), color="#333333")
     handles = [Patch(fc=_LAYER_COLOURS[l][0], ec=_LAYER_COLOURS[l][1], label=f"layer {l + 1}: $W_a^{{[{l + 1}]}}, b_a^{{[{l + 1}]}}$")
                for l in range(L)]
     if dense:

@@ -74,10 +74,12 @@ def test_lecture_sentences_are_in_the_vocabulary():
 
 
 def test_unrolled_drawing_has_two_directions():
-    ax = draw_unrolled_rnn(T=3, direction="bidirectional", labels=["a", "b", "c"], title="t")
+    ax = nb11.draw_bidirectional_rnn(T=3, labels=["a", "b", "c"], title="t")
     texts = {t.get_text() for t in ax.texts}
     assert r"$\overleftarrow{a}^{\langle 2 \rangle}$" in texts and r"$\overrightarrow{a}^{\langle 2 \rangle}$" in texts
+    with pytest.raises(ValueError, match="labels"):
+        nb11.draw_bidirectional_rnn(T=3, labels=["a", "b"])
     with pytest.raises(ValueError, match="direction"):
         draw_unrolled_rnn(T=3, direction="sideways")
-    with pytest.raises(ValueError, match="show_backward"):
-        draw_unrolled_rnn(T=3, direction="bidirectional", show_backward=True)
+    with pytest.raises(ValueError, match="draw_bidirectional_rnn"):  # the message says where it is drawn
+        draw_unrolled_rnn(T=3, direction="bidirectional")
