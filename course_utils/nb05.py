@@ -184,17 +184,5 @@ def counting_task(rng: np.random.Generator, m: int, length: int = 6, n_symbols: 
     return source, counts.astype(np.int64)
 
 
-def reversal_task(rng: np.random.Generator, m: int, length: int = 3, n_symbols: int = 3):
-    """Short sequences of symbols and the same sequences reversed (the target of an encoder–decoder).
-
-    Returns
-    -------
-    source : int64 array (m, length)
-    target : int64 array (m, length), source[:, ::-1]
-    """
-    source = rng.integers(0, n_symbols, size=(m, length))
-    return source, source[:, ::-1].copy()
-
-
 MELODIES = ((0, 2, 4, 2, 0, 2, 4, 4), (1, 1, 3, 3, 5, 5, 3, 1), (5, 4, 3, 2, 1, 0, 1, 2))
 NOTE_NAMES = ("C", "D", "E", "F", "G", "A")
