@@ -124,8 +124,37 @@ def draw_rnn_types():
 
 # --------------------------------------------------------------------------------------- one task per shape
 
-def majority_task(rng: np.random.Generator, m: int, T_x: int = 9):
+HELD_OUT_SHARE = 0.25  # the share of all possible inputs that training never sees (part="test")
+
+
+def held_out_inputs(n_symbols: int, length: int) -> np.ndarray:
+    """The possible inputs (sequences of ``length`` symbols out of ``n_symbols``, numbered as base-``n_symbols``
+    numbers, first symbol most significant) that are kept for testing: a fixed quarter of them, chosen by a
+    fixed seed so that it is the same set on every run and every machine. Sorted int64 array."""
+    n_inputs = n_symbols**length
+    chosen = np.random.default_rng(0).permutation(n_inputs)[: round(HELD_OUT_SHARE * n_inputs)]
+    return np.sort(chosen).astype(np.int64)
+
+
+def _sequences(rng: np.random.Generator, m: int, length: int, n_symbols: int, part: str | None) -> np.ndarray:
+    """``m`` input sequences (m, length): from every possible input (part=None), only from the inputs that
+    training may see (part="train"), or only from the held-out ones (part="test")."""
+    if part is None:
+        return rng.integers(0, n_symbols, size=(m, length))
+    if part not in ("train", "test"):
+        raise ValueError(f'part must be None, "train" or "test"; got {part!r}')
+    held = held_out_inputs(n_symbols, length)
+    codes = held if part == "test" else np.setdiff1d(np.arange(n_symbols**length), held)
+    drawn = codes[rng.integers(0, codes.size, size=m)]
+    powers = n_symbols ** np.arange(length - 1, -1, -1)
+    return (drawn[:, None] // powers) % n_symbols
+
+
+def majority_task(rng: np.random.Generator, m: int, T_x: int = 9, part: str | None = None):
     """Sequences of bits, labelled by the bit that occurs more often (T_x odd, so there is no tie).
+
+    ``part``: None draws from all 2**T_x sequences; "train" never draws the held-out quarter
+    (:func:`held_out_inputs`), "test" draws only from it.
 
     Returns
     -------
@@ -134,20 +163,25 @@ def majority_task(rng: np.random.Generator, m: int, T_x: int = 9):
     """
     if T_x % 2 == 0:
         raise ValueError(f"T_x must be odd so that every sequence has a majority; got {T_x}")
-    bits = rng.integers(0, 2, size=(m, T_x))
+    bits = _sequences(rng, m, T_x, 2, part)
     return bits, (2 * bits.sum(axis=1) > T_x).astype(np.int64)
 
 
-def reversal_task(rng: np.random.Generator, m: int, length: int = 3, n_symbols: int = 3):
-    """Short sequences of symbols and the same sequences reversed (the target of an encoder–decoder).
+def counting_task(rng: np.random.Generator, m: int, length: int = 6, n_symbols: int = 3, part: str | None = None):
+    """Sequences of ``length`` symbols, and how often each of the ``n_symbols`` symbols occurs in them: an
+    encoder–decoder task whose output (one count per symbol, T_y = n_symbols) is shorter than its input.
+
+    ``part``: None draws from all n_symbols**length sequences; "train" never draws the held-out quarter
+    (:func:`held_out_inputs`), "test" draws only from it.
 
     Returns
     -------
-    source : int64 array (m, length)
-    target : int64 array (m, length), source[:, ::-1]
+    source : int64 array (m, length), symbols 0 .. n_symbols - 1
+    counts : int64 array (m, n_symbols): counts[i, k] = number of k's in source[i], 0 .. length
     """
-    source = rng.integers(0, n_symbols, size=(m, length))
-    return source, source[:, ::-1].copy()
+    source = _sequences(rng, m, length, n_symbols, part)
+    counts = (source[:, :, None] == np.arange(n_symbols)).sum(axis=1)
+    return source, counts.astype(np.int64)
 
 
 MELODIES = ((0, 2, 4, 2, 0, 2, 4, 4), (1, 1, 3, 3, 5, 5, 3, 1), (5, 4, 3, 2, 1, 0, 1, 2))
