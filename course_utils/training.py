@@ -285,11 +285,15 @@ def gradient_check_demo(forward, backward, buggy_backward, numerical_gradient, r
     numeric = {"dx": numerical_gradient(lambda _: f(), x), "d" + state0_name: numerical_gradient(lambda _: f(), state0)}
     numeric.update({"d" + k: numerical_gradient(lambda _: f(), params[k]) for k in keys})
     caches = forward(x, state0, params)[-1]
-    fig, axes = plt.subplots(1, 2, figsize=(15, 4.4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(15, 4.4))
     for ax, fn, name in ((axes[0], backward, f"your {getattr(backward, '__name__', 'backward')}"),
                          (axes[1], buggy_backward, bug_name)):
         grads = fn(d, caches)
         plot_gradient_check({k: relative_error(grads[k], numeric[k]) for k in numeric}, ax=ax)
         ax.set_title(f"{name}: {ax.get_title()}")
+    low = min(ax.get_xlim()[0] for ax in axes)
+    high = max(ax.get_xlim()[1] for ax in axes)
+    for ax in axes:  # the same scale on both panels
+        ax.set_xlim(low, high)
     plt.tight_layout()
     return fig
