@@ -291,9 +291,5 @@ def gradient_check_demo(forward, backward, buggy_backward, numerical_gradient, r
         grads = fn(d, caches)
         plot_gradient_check({k: relative_error(grads[k], numeric[k]) for k in numeric}, ax=ax)
         ax.set_title(f"{name}: {ax.get_title()}")
-    low = min(ax.get_xlim()[0] for ax in axes)
-    high = max(ax.get_xlim()[1] for ax in axes)
-    for ax in axes:  # the same scale on both panels
-        ax.set_xlim(low, high)
     plt.tight_layout()
     return fig
