@@ -12,21 +12,29 @@ fraction of peak, counting the matrix products' floating-point operations (2·ro
 figures in brackets are from the best times, which are the ones to compare when other processes share the
 machine.
 
-Targets (issue 8): at most 0.4 × PyTorch's time and at least 50 % of the DGEMM peak at the default sizes.
+Targets: issue 8 asked for at most 0.4 × PyTorch's time and at least 50 % of the DGEMM peak; issue 21 made the
+notebook's reference a plain transcription of the lecture's equations (np.tanh, no in-place views, no tanh as
+2σ(2z) − 1), which must stay within about 1.5 × PyTorch's time. The version it replaced is kept here
+(fast_lstm_forward, fast_lstm_backward) and timed beside it. PyTorch is no dependency of the course: install it
+in a separate environment and time it there with --torch-only (same sizes, same seed).
+
 The machine is shared: run it when it is quiet, and read the figures as approximate. A busy second core hurts
 most: OpenBLAS then waits for its second thread at each of the 100 small per-step products (with two other
-busy processes, one step took about 1 s of spinning instead of 70–100 ms; with OPENBLAS_NUM_THREADS=1, 0.11–0.15 s).
+busy processes, one step took about 1 s of spinning instead of 70–100 ms). On a busy machine compare one
+thread each: OPENBLAS_NUM_THREADS=1 here, --torch-threads 1 for PyTorch.
 
 Where the time goes (2-core AMD EPYC, OpenBLAS, numpy 2.4): the matrix products need about 2.05 GFLOP, some
 30 ms at the peak of both cores; the element-wise work (five exponentials per unit and step forward, and some
 thirty passes over (n_a, m) arrays per step) runs on one core, and numpy's float64 exp takes about 5 ns per
-element here (np.tanh about 13 ns), some 15 ms for the exponentials alone.
+element here (np.tanh about 13 ns).
 
-Measured on 30 November 2026 (best of 30 runs interleaved, with other jobs on the machine): DGEMM 82 GFLOP/s;
-the reference 71.5 ms = 35 % of peak (101 ms = 25 % before its loops computed each step's gates in one block
-with one exp-based sigmoid); the plain cell-by-cell loop 93 ms; PyTorch 2.13 CPU 73 ms, a ratio of 0.98. Both
-targets are missed: PyTorch's float64 LSTM is fast here, and the element-wise work above, single-threaded in
-NumPy, takes about 40 ms by itself (from a profile), more than 0.4 × PyTorch's time.
+Measured on 4 December 2026 (load average 5–9 from other jobs; one thread each; three interleaved pairs of 9
+runs, median [best]): the plain reference 188.7 [144.2], 128.2 [116.1], 204.1 [170.2] ms; PyTorch 2.13 CPU
+99.4 [89.1], 128.6 [96.5], 155.9 [149.1] ms: ratios 1.9, 1.0, 1.3 on medians, 1.6, 1.2, 1.1 on best times,
+1.3 best against best (116.1 / 89.1 ms). The former fast version took 234.7 [207.9], 127.1 [105.8],
+201.8 [188.9] ms in the same runs: no faster than the plain one within the noise, and its gradients differ
+from the reference's by at most 5.6e-17. (30 November, on a quieter machine with two threads: fast version
+71.5 ms, PyTorch 73 ms.)
 """
 
 from __future__ import annotations
@@ -42,7 +50,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograde import reference  # noqa: E402
 
 
 def timings(fn, runs: int) -> tuple[float, float]:
@@ -69,6 +76,96 @@ def lstm_flops(m: int, T: int, n_x: int, n_a: int, n_y: int) -> float:
     gates = 2 * 4 * n_a * (n_a + n_x) * m * T  # forward W [a, x]; backward: dW, and d[a, x]
     output = 2 * n_y * n_a * m * T  # forward Wy a; backward: dWy, and da
     return 3 * gates + 3 * output
+
+
+# ---------------------------------------------------------------------------------------------- the fast version
+# Notebook 10's reference is written as the lecture writes the LSTM (plain gate equations, np.tanh). This is the
+# version it replaced, kept here to measure what the speed tricks buy: each step's four gates computed in place
+# in one contiguous block with one sigmoid, tanh(z) = 2σ(2z) − 1 (np.exp is cheaper than np.tanh here), the
+# cache's gates as views of that block, and tanh(c⟨t⟩) read back from the cache as a⟨t⟩ / Γo.
+
+def _sigmoid_into(z, out):
+    with np.errstate(over="ignore"):
+        e = np.exp(np.negative(z, out=out), out=out)
+    e += 1
+    return np.divide(1, e, out=out)
+
+
+def fast_lstm_forward(x, a0, parameters, softmax):
+    n_x, m, T_x = x.shape
+    n_a, n_y = a0.shape[0], parameters["Wy"].shape[0]
+    W = np.concatenate([parameters[k] for k in ("Wf", "Wu", "Wc", "Wo")])
+    b = np.concatenate([parameters[k] for k in ("bf", "bu", "bc", "bo")])
+    Wa, Wx = W[:, :n_a], W[:, n_a:]
+    zx = (Wx @ x.transpose(0, 2, 1).reshape(n_x, T_x * m) + b).reshape(4 * n_a, T_x, m)
+    a = np.zeros((n_a, m, T_x))
+    c = np.zeros((n_a, m, T_x))
+    cache_list = []
+    a_next = a0
+    gates = np.empty((T_x, 4 * n_a, m))
+    gates[...] = zx.transpose(1, 0, 2)
+    cand = slice(2 * n_a, 3 * n_a)
+    c_next = np.zeros((n_a, m))
+    for t in range(T_x):
+        a_prev, c_prev = a_next, c_next
+        g = gates[t]
+        g += Wa @ a_prev
+        g[cand] *= 2
+        _sigmoid_into(g, g)
+        g[cand] *= 2
+        g[cand] -= 1
+        ft, it, cct, ot = g[:n_a], g[n_a:2 * n_a], g[cand], g[3 * n_a:]
+        c_next = it * cct + ft * c_prev
+        a_next = 2 * _sigmoid_into(2 * c_next, np.empty_like(c_next)) - 1
+        a_next *= ot
+        a[:, :, t] = a_next
+        c[:, :, t] = c_next
+        cache_list.append((a_next, c_next, a_prev, c_prev, ft, it, cct, ot, x[:, :, t], parameters))
+    y_pred = softmax(parameters["Wy"] @ a.reshape(n_a, m * T_x) + parameters["by"]).reshape(n_y, m, T_x)
+    return a, y_pred, c, (cache_list, x)
+
+
+def fast_lstm_backward(da, caches):
+    cache_list, x = caches
+    parameters = cache_list[0][9]
+    n_a, m, T_x = da.shape
+    n_x = x.shape[0]
+    W = np.concatenate([parameters[k] for k in ("Wf", "Wu", "Wc", "Wo")])
+    Wa, Wx = W[:, :n_a], W[:, n_a:]
+    dz = np.zeros((4 * n_a, T_x, m))
+    da_prevt = np.zeros((n_a, m))
+    dc_prevt = np.zeros((n_a, m))
+    dzt = np.empty((4 * n_a, m))
+    dzf, dzu, dzc, dzo = dzt[:n_a], dzt[n_a:2 * n_a], dzt[2 * n_a:3 * n_a], dzt[3 * n_a:]
+    for t in reversed(range(T_x)):
+        a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, _ = cache_list[t]
+        da_next = da[:, :, t] + da_prevt
+        tanh_c = np.divide(a_next, ot, out=np.zeros_like(ot), where=ot != 0)
+        dc = dc_prevt + da_next * ot * (1 - tanh_c**2)
+        np.multiply(dc * c_prev, ft * (1 - ft), out=dzf)
+        np.multiply(dc * cct, it * (1 - it), out=dzu)
+        np.multiply(dc * it, 1 - cct**2, out=dzc)
+        np.multiply(da_next * tanh_c, ot * (1 - ot), out=dzo)
+        dz[:, t] = dzt
+        da_prevt = Wa.T @ dzt
+        dc_prevt = dc * ft
+    inputs = np.concatenate([np.stack([cache[2] for cache in cache_list], axis=1),
+                             x.transpose(0, 2, 1)]).reshape(n_a + n_x, T_x * m)
+    dz = dz.reshape(4 * n_a, T_x * m)
+    dW = dz @ inputs.T
+    db = np.sum(dz, axis=1, keepdims=True)
+    dx = (Wx.T @ dz).reshape(n_x, T_x, m).transpose(0, 2, 1)
+    gradients = {"dx": dx, "da0": da_prevt}
+    for i, gate in enumerate("fuco"):
+        gradients["dW" + gate] = dW[i * n_a:(i + 1) * n_a]
+        gradients["db" + gate] = db[i * n_a:(i + 1) * n_a]
+    return gradients
+
+
+def fast_namespace(ns: dict) -> dict:
+    """The notebook's namespace with lstm_forward and lstm_backward replaced by the fast version."""
+    return {**ns, "lstm_forward": lambda x, a0, p: fast_lstm_forward(x, a0, p, ns["softmax"]),
+            "lstm_backward": fast_lstm_backward}
 
 
 def numpy_step(ns: dict, x, y, a0, params):
@@ -105,10 +202,10 @@ def cell_by_cell_step(ns: dict, x, y, a0, params):
     return grads
 
 
-def torch_step_factory(x, y, n_x: int, n_a: int, n_y: int):
+def torch_step_factory(x, y, n_x: int, n_a: int, n_y: int, threads: int | None = None):
     import torch
 
-    torch.set_num_threads(len(__import__("os").sched_getaffinity(0)))
+    torch.set_num_threads(threads or len(__import__("os").sched_getaffinity(0)))
     lstm = torch.nn.LSTM(n_x, n_a, dtype=torch.float64)
     linear = torch.nn.Linear(n_a, n_y, dtype=torch.float64)
     xt = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 1, 0)))  # (T, m, n_x)
@@ -134,10 +231,13 @@ def main() -> int:
     parser.add_argument("--n-x", type=int, default=64)
     parser.add_argument("--n-a", type=int, default=128)
     parser.add_argument("--n-y", type=int, default=64)
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="PyTorch's threads (default: every core; NumPy's are set by OPENBLAS_NUM_THREADS)")
+    parser.add_argument("--torch-only", action="store_true",
+                        help="time PyTorch only (for a separate environment that has torch but not the course)")
     args = parser.parse_args()
     m, T, n_x, n_a, n_y = args.m, args.T, args.n_x, args.n_a, args.n_y
 
-    ns = reference.namespace("10_lstm")
     rng = np.random.default_rng(0)
     params = {k: rng.normal(0, 1 / np.sqrt(n_a + n_x), (n_a, n_a + n_x)) for k in ("Wf", "Wu", "Wc", "Wo")}
     params.update({k: np.zeros((n_a, 1)) for k in ("bf", "bu", "bc", "bo")})
@@ -146,11 +246,26 @@ def main() -> int:
     y = np.eye(n_y)[:, rng.integers(0, n_y, size=(m, T))]
     a0 = np.zeros((n_a, m))
 
+    if args.torch_only:
+        theirs, best_theirs = timings(torch_step_factory(x, y, n_x, n_a, n_y, args.torch_threads), args.runs)
+        print(f"PyTorch CPU nn.LSTM + Linear + log-softmax, autograd: {theirs * 1e3:.1f} [{best_theirs * 1e3:.1f}] ms")
+        return 0
+    from autograde import reference
+
+    ns = reference.namespace("10_lstm")
+    fast = fast_namespace(ns)
+    reference_grads = numpy_step(ns, x, y, a0, params)[1]
+    fast_grads = numpy_step(fast, x, y, a0, params)[1]
+    worst = max(float(np.max(np.abs(reference_grads[k] - fast_grads[k]))) for k in reference_grads)
     peak, best_peak = dgemm_peak(args.runs)
     ours, best_ours = timings(lambda: numpy_step(ns, x, y, a0, params), args.runs)
+    quick, best_quick = timings(lambda: numpy_step(fast, x, y, a0, params), args.runs)
     flops = lstm_flops(m, T, n_x, n_a, n_y)
     print(f"sizes: m={m}, T={T}, n_x={n_x}, n_a={n_a}, n_y={n_y}, float64; median [best] of {args.runs} runs")
     print(f"DGEMM peak (2048² product): {peak / 1e9:.1f} [{best_peak / 1e9:.1f}] GFLOP/s")
+    print(f"the fast version (in this file): {quick * 1e3:.1f} [{best_quick * 1e3:.1f}] ms = "
+          f"{flops / quick / peak:.0%} [{flops / best_quick / best_peak:.0%}] of peak; its gradients differ from the "
+          f"reference's by at most {worst:.1e}")
     plain, best_plain = timings(lambda: cell_by_cell_step(ns, x, y, a0, params), args.runs)
     print(f"reference LSTM, forward + backward: {ours * 1e3:.1f} [{best_ours * 1e3:.1f}] ms, "
           f"{flops / ours / 1e9:.1f} GFLOP/s = {flops / ours / peak:.0%} [{flops / best_ours / best_peak:.0%}] "
@@ -160,11 +275,13 @@ def main() -> int:
     try:
         import torch  # noqa: F401
     except ImportError:
-        print("PyTorch is not installed: comparison skipped (pip install torch to run it)")
+        print("PyTorch is not installed here: comparison skipped (run this file again with --torch-only in an "
+              "environment that has torch and numpy, e.g. python3 -m venv /tmp/tv && /tmp/tv/bin/pip install torch numpy)")
         return 0
-    theirs, best_theirs = timings(torch_step_factory(x, y, n_x, n_a, n_y), args.runs)
+    theirs, best_theirs = timings(torch_step_factory(x, y, n_x, n_a, n_y, args.torch_threads), args.runs)
     print(f"PyTorch CPU nn.LSTM + Linear + log-softmax, autograd: {theirs * 1e3:.1f} [{best_theirs * 1e3:.1f}] ms; "
-          f"ratio ours / PyTorch = {ours / theirs:.2f} [{best_ours / best_theirs:.2f}] (target ≤ 0.4)")
+          f"ratio reference / PyTorch = {ours / theirs:.2f} [{best_ours / best_theirs:.2f}] (target ≤ 1.5), "
+          f"fast version / PyTorch = {quick / theirs:.2f} [{best_quick / best_theirs:.2f}]")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 * :func:`draw_cell` draws a gated cell from a list of nodes and edges: what flows into each gate (forward,
   black) or what flows back (backward, red dashed). :func:`draw_gru_cell` is the GRU's layout.
-* :class:`Adam` is the optimiser the experiments train with (it is no exercise of the course).
+* the experiments train with :mod:`course_utils.training`, shared by notebooks 08, 09 and 10.
 * :func:`plot_gate_trace` is the gate-trace plot; :func:`plot_accuracy_by_distance` is notebook 08's, re-exported.
 
 No function here computes a gate, a cell or a gradient of the course: those are the exercises.
@@ -159,32 +159,8 @@ def draw_gru_cell(simplified: bool = False, backward: bool = False, ax=None):
     return draw_cell(nodes, edges, title, backward=backward, notes=notes, cell_box=(0.6, 0.5, 10.6, 5.3), ax=ax)
 
 
-# ------------------------------------------------------------------------------------------------ training
-
-class Adam:
-    """The Adam optimiser (Kingma & Ba 2015) on a dict of parameters, updated in place.
-
-    ``step(params, grads)`` with ``grads[k]`` the gradient of the loss with respect to ``params[k]``.
-    """
-
-    def __init__(self, params: dict, learning_rate: float = 0.01, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8):
-        self.lr, self.beta1, self.beta2, self.eps = learning_rate, beta1, beta2, eps
-        self.m = {k: np.zeros_like(v) for k, v in params.items()}
-        self.v = {k: np.zeros_like(v) for k, v in params.items()}
-        self.t = 0
-
-    def step(self, params: dict, grads: dict) -> None:
-        missing = [k for k in params if k not in grads]
-        if missing:
-            raise ValueError(f"no gradient for {', '.join(missing)}")
-        self.t += 1
-        correction1, correction2 = 1 - self.beta1**self.t, 1 - self.beta2**self.t
-        for k in params:
-            g = grads[k]
-            self.m[k] = self.beta1 * self.m[k] + (1 - self.beta1) * g
-            self.v[k] = self.beta2 * self.v[k] + (1 - self.beta2) * g * g
-            params[k] -= self.lr * (self.m[k] / correction1) / (np.sqrt(self.v[k] / correction2) + self.eps)
+# the optimiser of the experiments lives in the shared training harness (re-exported for older imports)
+from course_utils.training import Adam  # noqa: E402,F401
 
 
 # ------------------------------------------------------------------------------------------------- plots

@@ -90,23 +90,28 @@ def draw_lstm_chain(T: int = 3, ax=None):
     return ax
 
 
-def plot_gradient_by_distance(norms: dict, ax=None):
+def plot_gradient_by_distance(norms: dict, ax=None, dashed=()):
     """Norm of the gradient reaching the state k steps before the loss, one line per model, log scale.
 
-    ``norms[label]`` is a 1-D array whose entry k is the norm k steps before the last step.
+    ``norms[label]`` is a 1-D array whose entry k is the norm k steps before the last step. The labels in
+    ``dashed`` are drawn dashed, in the colour of the line before them (a part of that line's total).
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.8))
-    for label, values in norms.items():
+    color = None
+    for i, (label, values) in enumerate(norms.items()):
         values = np.asarray(values, dtype=np.float64)
         ok = np.isfinite(values) & (values > 1e-300)
-        ax.semilogy(np.arange(len(values))[ok], values[ok], lw=2, marker=".", label=label)
+        if label in dashed and color is not None:
+            ax.semilogy(np.arange(len(values))[ok], values[ok], lw=1.6, ls="--", color=color, label=label)
+        else:
+            color = ax.semilogy(np.arange(len(values))[ok], values[ok], lw=2, marker=".", label=label)[0].get_color()
     ax.set_xlabel("distance k from the verb's loss (time steps back)")
     ax.set_ylabel("gradient norm (log scale)")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=9)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
     ax.set_title("How much of the loss's gradient reaches k steps back")
     return ax
 
