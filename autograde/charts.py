@@ -31,6 +31,7 @@ def histogram_png(hist: Histogram, wide: bool) -> Markup:
     top = max(hist.counts, default=0)
     ax.set_ylim(0, max(1, top) * 1.08)
     ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel(hist.label, fontsize=font, color=TEXT, labelpad=2)
     ax.set_ylabel("students", fontsize=font, color=TEXT, labelpad=2)
     ax.tick_params(labelsize=font - 1, colors=TEXT, length=2, pad=1.5)

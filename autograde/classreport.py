@@ -108,12 +108,14 @@ def histogram(values: np.ndarray, top: float, label: str, most: int = 30) -> His
     """Counts of ``values`` (between 0 and ``top``): one bin per point up to ``most`` points, else round bins."""
     if top <= most and float(top).is_integer():
         edges = np.arange(-0.5, top + 1.0)
+    elif top > 0:  # round bins, the last one ending at the top (narrower, or wider by less than a quarter)
+        width = _step(top, most)
+        edges = np.arange(0.0, top, width)
+        if len(edges) > 1 and top - edges[-1] < width / 4:
+            edges = edges[:-1]
+        edges = np.append(edges, top)
     else:
-        width = _step(top, most) if top > 0 else 1.0
-        edges = np.arange(0.0, top + width, width)
-        edges[-1] = max(edges[-1], top)
-        if len(edges) < 2:
-            edges = np.array([0.0, 1.0])
+        edges = np.array([0.0, 1.0])
     counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
     assert counts.sum() == len(values)
     return Histogram([float(e) for e in edges], [int(c) for c in counts], label)

@@ -31,8 +31,19 @@ def environment():
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, finalize=finalize,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["points"] = lambda x: f"{x:g}"
-    env.filters["percent"] = lambda x, digits=0: "—" if x is None else f"{100 * x:.{digits}f} %"
+    env.filters["percent"] = percent
     return env
+
+
+def percent(share: float | None) -> str:
+    """A share as a whole percentage; a share that is not 0 (or 1) never shows as 0 % (or 100 %)."""
+    if share is None:
+        return "—"
+    if 0 < share < 0.005:
+        return "<1 %"
+    if 0.995 <= share < 1:
+        return ">99 %"
+    return f"{100 * share:.0f} %"
 
 
 def render(template: str, **context: Any) -> str:

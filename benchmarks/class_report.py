@@ -50,21 +50,21 @@ def _catalogue() -> list[tuple[str, str, dict[str, float], list[str]]]:
 
 
 def synthetic_class(n: int, seed: int = 0) -> list[SubmissionResult]:
-    """``n`` students of varied ability: each function is right, wrong with one of its known mistakes (the
-    first ones more often), not attempted, or raising; a few notebooks are missing."""
+    """``n`` students, as item response theory draws them: a student of ability θ gets a function of difficulty
+    b right with probability σ(a (θ − b)), else makes one of its known mistakes (the first ones more often),
+    or, less able, leaves it unattempted or raising. Some stop before the last notebooks; one function
+    (``parameter_counts``) everybody who submits gets right."""
     rng = np.random.default_rng(seed)
     catalogue = _catalogue()
     by_stem: dict[str, list] = {}
     for item in catalogue:
         by_stem.setdefault(item[0], []).append(item)
-    difficulty = {name: rng.uniform(0.0, 0.45) for _, name, _, _ in catalogue}
-    ok_texts = {name: CheckResult(name, True, "matches the reference solution on all 4 inputs", p)
-                for name, p in {"x": 0.0}.items()}  # (shared texts keep a large class small)
-    ok_text = ok_texts["x"].message
+    difficulty = {name: (rng.uniform(-2.5, 0.3), rng.uniform(0.8, 2.5)) for _, name, _, _ in catalogue}
+    ok = "matches the reference solution on all 4 inputs"  # (shared texts keep a large class small)
     results = []
     for s in range(n):
-        ability = rng.beta(5, 2)
-        last = 12 if rng.random() > 0.1 else int(rng.integers(6, 12))  # some stop before the end
+        theta = rng.normal()
+        last = 12 if rng.random() > 0.12 else int(rng.integers(6, 12))  # some stop before the end
         notebooks = []
         for k, (stem, items) in enumerate(by_stem.items()):
             if k >= last or rng.random() < 0.01:
@@ -75,33 +75,30 @@ def synthetic_class(n: int, seed: int = 0) -> list[SubmissionResult]:
                 continue
             functions = []
             for _, name, points, hints in items:
+                b, a = difficulty[name]
+                right = 1 / (1 + np.exp(-a * (theta - b)))
                 u = rng.random()
-                wrong = 1 - ability + difficulty[name]
-                if u < 0.04 * (1 - ability):
+                if name == "parameter_counts" or u < right:
+                    functions.append(FunctionResult(name, [CheckResult(c, True, ok, p) for c, p in points.items()]))
+                elif u < right + (1 - right) * 0.06:
                     checks = [CheckResult(c, False, NOT_IMPLEMENTED, p) for c, p in points.items()]
                     functions.append(FunctionResult(name, checks, Status.NOT_IMPLEMENTED))
-                    continue
-                if u < 0.08 * (1 - ability) + 0.01:
+                elif u < right + (1 - right) * 0.14:
                     error = ERRORS[int(rng.integers(len(ERRORS)))].format(
                         a=rng.integers(2, 9), b=rng.integers(2, 9), c=rng.integers(3, 30), d=rng.integers(1, 20))
                     checks = [CheckResult(c, c == "inputs left unchanged", error, p) for c, p in points.items()]
                     functions.append(FunctionResult(name, checks, Status.RAISED))
-                    continue
-                if u < wrong * 0.7:
-                    j = min(int(rng.zipf(1.8)) - 1, len(hints) - 1)
-                    hint = hints[j]
+                else:
+                    hint = hints[min(int(rng.zipf(1.8)) - 1, len(hints) - 1)]
                     failing = [c for c in points if c in ("values", "values at edge sizes", "gradient check")
                                or (c == "shapes and dtypes" and rng.random() < 0.2)] or list(points)[:1]
                     scale = rng.uniform(0.05, 3)
                     message = (f"the output differs from the expected value by up to {scale:.2g}, relative "
                                f"{scale / 2:.2g} (inputs: n_x={rng.integers(2, 6)}, n_a={rng.integers(2, 8)}, "
                                f"m={rng.integers(1, 10)})")
-                    checks = [CheckResult(c, c not in failing, message if c in failing else ok_text, p,
-                                          hint if c in failing else None) for c, p in points.items()]
-                    functions.append(FunctionResult(name, checks))
-                    continue
-                functions.append(FunctionResult(name, [CheckResult(c, True, ok_text, p)
-                                                       for c, p in points.items()]))
+                    functions.append(FunctionResult(name, [
+                        CheckResult(c, c not in failing, message if c in failing else ok, p,
+                                    hint if c in failing else None) for c, p in points.items()]))
             notebooks.append(NotebookResult(stem, f"s{s}/{stem}.ipynb", functions))
         results.append(SubmissionResult(f"submitted/student{s:05d}", notebooks, id=f"student{s:05d}"))
     return results
