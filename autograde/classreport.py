@@ -348,8 +348,9 @@ def write(out: Path, results: list[SubmissionResult], flag_below: float = FLAG_B
         notes.append(f"{unreadable} saved result file{'s' if unreadable > 1 else ''} in {out / 'submissions'} "
                      "could not be read and {} left out.".format("are" if unreadable > 1 else "is"))
     if other:
-        notes.append(f"{other} of the {len(everyone)} students were graded with another version of the course or "
-                     "another secret (earlier runs into this folder): their results are included as they were.")
+        notes.append(f"{other} of the {len(everyone)} students were graded by an earlier run into this folder with "
+                     "another version of the course or another secret (or by one that did not record them): their "
+                     "results are included as they were.")
     write_atomically(out / "class.html", page(report, notes))
     write_atomically(out / "class.csv", csv_text(report))
     return report

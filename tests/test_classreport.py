@@ -214,3 +214,27 @@ def test_flag_below_option():
     with pytest.raises(SystemExit) as exc:
         cli.main(["grade", str(ROOT / "examples" / "sample_submission"), "--flag-below", "40%"])
     assert exc.value.code == 2
+
+
+def test_the_report_counts_every_result_saved_and_says_which_differ(tmp_path):
+    def save(sid: str, graded_with: dict | None) -> None:
+        doc = {"fingerprint": "x", "result": _student(sid, 3).to_json()}
+        if graded_with is not None:
+            doc["graded_with"] = graded_with
+        folder = tmp_path / "submissions" / sid
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text(json.dumps(doc))
+
+    save("same", classreport.graded_with())
+    save("other", {"course": "0" * 16, "secret": "1" * 16})
+    save("old", None)
+    (tmp_path / "submissions" / "broken").mkdir()
+    (tmp_path / "submissions" / "broken" / "result.json").write_text("{not json")
+    save("fresh", classreport.graded_with())  # saved, and graded in this batch: counted once
+    report = classreport.write(tmp_path, [_student("fresh", 0)], flag_below=0.3)
+    assert report.students == 4 and [s.id for s in report.flagged] == ["fresh"]
+    html = (tmp_path / "class.html").read_text()
+    assert "1 saved result file in" in html and "could not be read and is left out" in html
+    assert "2 of the 4 students were graded by an earlier run" in html
+    rows = _rows(tmp_path)
+    assert rows["softmax"]["students"] == "4" and rows["softmax"]["full_marks"] == "0.7500"
