@@ -9,7 +9,11 @@ the CSV. Memory is the peak of what the report allocates (tracemalloc), beyond t
     python benchmarks/class_report.py [--students 10000] [--out DIR]
 
 ``--out DIR`` also writes DIR/class.html (and class.csv), e.g. to look at it in a browser. The same
-generator makes the class of the README's screenshot (``synthetic_class``).
+generator makes the class of the README's screenshot (``synthetic_class``, 300 students).
+
+On a shared 2-core machine (load average 7), 10,000 students: numbers 10.4 s, histograms and page 2.9 s of wall
+time, 4.3 s of CPU time in all; class.html 0.73 MB, class.csv 4.5 kB; 67 MB of memory at the peak beyond the
+results (the per-function rows); 855 students flagged, the total histogram 10,000 students in 30 bins.
 """
 
 from __future__ import annotations
