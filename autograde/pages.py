@@ -11,14 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from autograde.report import safe
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def finalize(value: Any) -> Any:
-    from markupsafe import Markup
-
     if isinstance(value, str) and not isinstance(value, Markup):
         return safe(value)
     return value
