@@ -2,7 +2,8 @@
 
 ``DIR/`` holds ``report.json`` (the document of ``--json``), ``grades.csv``, and per submission
 ``submissions/<id>/`` with ``result.json`` (the result and the fingerprint of what was graded),
-``feedback.html`` and Gradescope's ``results.json``. Every file is written atomically, and a submission's
+``feedback.html`` and Gradescope's ``results.json``, and the class report ``class.html`` and ``class.csv``
+(:mod:`autograde.classreport`, from every result saved in the folder). Every file is written atomically, and a submission's
 files as soon as it is graded: an interrupted batch keeps what it finished, and the next run with the same
 ``--out`` grades only the submissions that are new or changed (``--force`` regrades everything).
 """
@@ -13,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from autograde import exports, feedback, report
+from autograde import classreport, exports, feedback, report
 from autograde.grade import Grader, Plan
 from autograde.results import SubmissionResult
 
@@ -39,14 +40,16 @@ def save(out: Path, plan: Plan, result: SubmissionResult, fingerprint: str) -> N
     report.write_atomically(folder / "results.json", json.dumps(exports.gradescope(result), indent=1,
                                                                 ensure_ascii=False) + "\n")
     # written last: its presence means the submission's files are complete
-    doc = {"fingerprint": fingerprint, "result": result.to_json()}
+    doc = {"fingerprint": fingerprint, "graded_with": classreport.graded_with(), "result": result.to_json()}
     report.write_atomically(folder / "result.json", json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
 
 
 def run(grader: Grader, plans: list[Plan], out: Path, force: bool = False,
-        on_start: Callable[[list[Plan]], None] = lambda todo: None) -> tuple[list[SubmissionResult], int]:
+        on_start: Callable[[list[Plan]], None] = lambda todo: None,
+        flag_below: float = classreport.FLAG_BELOW) -> tuple[list[SubmissionResult], int]:
     """Grade ``plans`` into ``out``, reusing saved results; return all results (in order) and how many
-    were reused. ``on_start`` is told which plans will be graded."""
+    were reused. ``on_start`` is told which plans will be graded; the class report flags students below
+    ``flag_below`` of their points."""
     fingerprints = {p.id: p.fingerprint(grader.options) for p in plans}
     reused = {} if force else {p.id: r for p in plans if (r := cached(out, p, fingerprints[p.id])) is not None}
     todo = [p for p in plans if p.id not in reused]
@@ -60,4 +63,5 @@ def run(grader: Grader, plans: list[Plan], out: Path, force: bool = False,
     grader.grade_plans(todo, done)
     results = [reused.get(p.id) or fresh[p.id] for p in plans]
     report.write_out(out, results)
+    classreport.write(out, results, flag_below)
     return results, len(reused)

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograde.calls import NOT_IMPLEMENTED
-from autograde.results import CheckResult, FunctionResult
+from autograde.results import CheckResult, FunctionResult, Status
 from autograde.spec import CHECKS, Case, FunctionSpec
 from course_utils.gradcheck import relative_error
 
@@ -299,15 +299,16 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
     checks = list(by_id.values())
 
     if isinstance(results, str) or len(results) != len(prep.cases) or all(r.get("not_implemented") for r in results):
+        status = Status.NO_ANSWER
         if isinstance(results, str):
             message = results
         elif len(results) != len(prep.cases):
             message = f"the function was called on {len(prep.cases)} inputs but {len(results)} results came back"
         else:
-            message = NOT_IMPLEMENTED
+            message, status = NOT_IMPLEMENTED, Status.NOT_IMPLEMENTED
         for chk in checks:
             chk.message = message
-        return FunctionResult(spec.name, checks)
+        return FunctionResult(spec.name, checks, status)
 
     # problems per check: (inputs label, what is wrong)
     problems: dict[str, list[tuple[str, str]]] = {c: [] for c in ids}
@@ -384,7 +385,7 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
             _settle(by_id[c], problems[c], oks[c], hints.get(c))
     if "gradients" in by_id:
         _gradient_verdict(by_id["gradients"], prep, problems["gradients"], worst, worst_ref, excess, analytic)
-    return FunctionResult(spec.name, checks)
+    return FunctionResult(spec.name, checks, Status.RAISED if any(r.get("error") for r in results) else Status.ANSWERED)
 
 
 def _inputs(n: int) -> str:
@@ -413,8 +414,7 @@ def _gradient_verdict(chk: CheckResult, prep: Prepared, problems: list, worst: d
     text = f"relative error per key (worst input) against {against}: {summary}; against the reference: {reference}"
     if bad:
         hint = gradient_hint(grad, bad, list(worst))
-        chk.passed, chk.message = False, f"{text}. Above {grad.tolerance:g}: {', '.join(bad)}" + (
-            f". Hint: {hint}" if hint else "")
+        chk.passed, chk.message, chk.hint = False, f"{text}. Above {grad.tolerance:g}: {', '.join(bad)}", hint
         return
     numeric_looking = [k for k, v in worst_ref.items() if analytic is not None and not v <= analytic]
     if numeric_looking:
@@ -456,7 +456,7 @@ def _settle(chk: CheckResult, problems: list[tuple[str, str]], ok: str, hint: st
     label, text = problems[0]
     more = len(problems) - 1
     message = f"{text} (inputs: {label})" + (f"; wrong on {more} more input{'s' if more > 1 else ''}" if more else "")
-    chk.passed, chk.message = False, message + (f". Hint: {hint}" if hint else "")
+    chk.passed, chk.message, chk.hint = False, message, hint or None
 
 
 def _hint(prep: Prepared, i: int, out: Any, failing: list[tuple]) -> str | None:

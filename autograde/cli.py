@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="write report.json, grades.csv and per submission a feedback page and Gradescope "
                             "results into DIR; a rerun grades only what is new or changed")
     grade.add_argument("--force", action="store_true", help="with --out: regrade everything")
+    grade.add_argument("--flag-below", type=_share, metavar="P%",
+                       help="with --out: the class report (DIR/class.html) lists the students below this share of "
+                            "their points (default 50%%)")
     grade.add_argument("--gradescope", type=Path, metavar="FILE",
                        help="write Gradescope's results.json for the (single) submission to FILE")
     grade.add_argument("--gradebook", metavar="DB",
@@ -120,7 +123,8 @@ def _grade(args: argparse.Namespace) -> int:
     reused = 0
     try:
         if args.out:
-            results, reused = batch.run(grader, plans, args.out, force=args.force, on_start=start)
+            results, reused = batch.run(grader, plans, args.out, force=args.force, on_start=start,
+                                        flag_below=0.5 if args.flag_below is None else args.flag_below)
         else:
             start(plans)
             results = grader.grade_plans(plans)
@@ -156,9 +160,21 @@ def _grade(args: argparse.Namespace) -> int:
         print(report.table(results))
         if args.out:
             again = f" ({reused} unchanged, not regraded)" if reused else ""
-            print(f"wrote {args.out / 'report.json'}, {args.out / 'grades.csv'} and a feedback page per "
-                  f"submission in {args.out / 'submissions'}{again}")
+            print(f"wrote {args.out / 'report.json'}, {args.out / 'grades.csv'}, the class report "
+                  f"{args.out / 'class.html'} (and class.csv) and a feedback page per submission in "
+                  f"{args.out / 'submissions'}{again}")
     return 0
+
+
+def _share(text: str) -> float:
+    """``--flag-below``: a percentage, ``50%`` or ``50``, as a share between 0 and 1."""
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage such as 50%") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0% and 100%")
+    return value / 100
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -200,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--timeout, --notebook-timeout and --memory must be positive, --jobs at least 1")
         if args.force and not args.out:
             parser.error("--force goes with --out")
+        if args.flag_below is not None and not args.out:
+            parser.error("--flag-below goes with --out (it sets who the class report DIR/class.html lists)")
         if args.batch_size is not None and (not args.scheduler or args.batch_size < 1):
             parser.error("--batch-size goes with --scheduler, and is at least 1")
         if args.canvas_roster and not args.canvas:

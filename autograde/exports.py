@@ -15,7 +15,7 @@ def gradescope(result: SubmissionResult) -> dict:
     tests = []
     for nb in result.notebooks:
         for fn in nb.functions:
-            lines = [f"{'✓' if c.passed else '✗'} {c.name} ({c.score:g}/{c.points:g}): {c.message}" for c in fn.checks]
+            lines = [f"{'✓' if c.passed else '✗'} {c.name} ({c.score:g}/{c.points:g}): {c.text}" for c in fn.checks]
             tests.append({"name": f"{nb.notebook}: {fn.name}", "score": fn.score, "max_score": fn.max_score,
                           "output": "\n".join(lines), "visibility": "visible"})
     doc: dict = {"score": result.score, "tests": tests, "visibility": "visible"}

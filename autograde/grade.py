@@ -18,7 +18,7 @@ from typing import Callable
 from autograde import reference, secret, specs
 from autograde.refcache import course_fingerprint
 from autograde.checks import judge
-from autograde.results import CheckResult, FunctionResult, NotebookResult, SubmissionResult
+from autograde.results import CheckResult, FunctionResult, NotebookResult, Status, SubmissionResult
 from autograde.runner import Limits, Session, WorkerPool, hide, kill_all_sessions, run_notebook
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from course_utils.notebooks import Cell, code_cells, parse_notebook
@@ -164,7 +164,7 @@ def read_cells(raw: bytes, demo_ids: frozenset[str] | None = None) -> list[Cell]
 
 def failed(fspec: FunctionSpec, message: str) -> FunctionResult:
     return FunctionResult(fspec.name, [CheckResult(CHECKS[c], False, message, float(p))
-                                       for c, p in fspec.points.items()])
+                                       for c, p in fspec.points.items()], Status.NO_ANSWER)
 
 
 @dataclass
@@ -366,7 +366,8 @@ class Grader:
         nb = specs.get(stem)
         if isinstance(cells, str):
             message = cells if cells.startswith(MISSING) else f"the notebook could not be graded: {cells}"
-            return NotebookResult(stem, str(path), [failed(f, message) for f in nb.functions], error=cells)
+            return NotebookResult(stem, str(path), [failed(f, message) for f in nb.functions], error=cells,
+                                  missing=cells.startswith(MISSING))
         functions, notes = output
         return NotebookResult(stem, str(path), functions, notes=list(dict.fromkeys(taken_for(stem, path) + notes)))
 

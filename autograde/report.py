@@ -55,12 +55,12 @@ def table(results: list[SubmissionResult]) -> str:
                 mark = "✓" if fn.score == fn.max_score else "✗"
                 lines.append(f"    {mark} {fn.name:<{width}}  {_points(fn.score):>3} / {_points(fn.max_score)}")
                 failed = [c for c in fn.checks if not c.passed]
-                if len(failed) > 1 and len(failed) == len(fn.checks) and len({c.message for c in failed}) == 1:
+                if len(failed) > 1 and len(failed) == len(fn.checks) and len({c.text for c in failed}) == 1:
                     if not (nb.error and nb.error in failed[0].message):  # said once, above
-                        lines.append(f"        ✗ every check: {safe(failed[0].message)}")
+                        lines.append(f"        ✗ every check: {safe(failed[0].text)}")
                     continue
                 for chk in failed:
-                    lines.append(f"        ✗ {chk.name}: {safe(chk.message)}")
+                    lines.append(f"        ✗ {chk.name}: {safe(chk.text)}")
         lines.append("")
     return "\n".join(lines)
 

@@ -6,6 +6,7 @@ The JSON form is a fixed schema that other tools read (see the README); fields m
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 
 from autograde.wire import clean_text
 
@@ -36,26 +37,56 @@ class _Clean:
                 setattr(self, f.name, [clean(v) for v in value])
 
 
+HINT = ". Hint: "  # between a check's message and its hint, in the full text
+
+
 @dataclass
 class CheckResult(_Clean):
     name: str
     passed: bool
-    message: str
+    message: str  # what is wrong (or right), without the hint
     points: float = 0.0  # what the check is worth
+    hint: str | None = None  # where to look, when the check failed and a likely mistake is known
 
     @property
     def score(self) -> float:
         return self.points if self.passed else 0.0
 
+    @property
+    def text(self) -> str:
+        """The message and its hint, as one text (the JSON's ``message``, the table's line)."""
+        return self.message + (HINT + self.hint if self.hint else "")
+
     def to_json(self) -> dict:
-        return {"name": self.name, "passed": self.passed, "message": self.message,
+        return {"name": self.name, "passed": self.passed, "message": self.text, "hint": self.hint,
                 "score": self.score, "max_score": self.points}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> "CheckResult":
+        message, hint = doc["message"], doc.get("hint")
+        if hint and message.endswith(HINT + hint):  # the JSON's message is the full text
+            message = message[:-len(HINT + hint)]
+        return cls(doc["name"], doc["passed"], message, doc["max_score"], hint)
+
+
+class Status(StrEnum):
+    """How a graded function ran, whatever its checks found."""
+
+    ANSWERED = "answered"  # it returned an answer on every input
+    NOT_IMPLEMENTED = "not_implemented"  # it raised NotImplementedError on every input: not attempted
+    RAISED = "raised"  # it raised an error (or returned no usable answer) on at least one input
+    NO_ANSWER = "no_answer"  # nothing came back: not defined, timed out, crashed, notebook missing or unreadable
 
 
 @dataclass
 class FunctionResult(_Clean):
     name: str
     checks: list[CheckResult]
+    status: Status = Status.ANSWERED
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.status = Status(self.status)
 
     @property
     def score(self) -> float:
@@ -66,7 +97,7 @@ class FunctionResult(_Clean):
         return float(sum(c.points for c in self.checks))
 
     def to_json(self) -> dict:
-        return {"name": self.name, "score": self.score, "max_score": self.max_score,
+        return {"name": self.name, "score": self.score, "max_score": self.max_score, "status": str(self.status),
                 "checks": [c.to_json() for c in self.checks]}
 
 
@@ -77,6 +108,7 @@ class NotebookResult(_Clean):
     functions: list[FunctionResult]
     error: str | None = None  # why the notebook could not be read or run, if it could not
     notes: list[str] = field(default_factory=list)  # cells that raised, and the like
+    missing: bool = False  # the submission has no such notebook
 
     @property
     def score(self) -> float:
@@ -88,7 +120,8 @@ class NotebookResult(_Clean):
 
     def to_json(self) -> dict:
         return {"notebook": self.notebook, "path": self.path, "score": self.score, "max_score": self.max_score,
-                "error": self.error, "notes": self.notes, "functions": [f.to_json() for f in self.functions]}
+                "error": self.error, "notes": self.notes, "missing": self.missing,
+                "functions": [f.to_json() for f in self.functions]}
 
 
 @dataclass
@@ -115,7 +148,7 @@ class SubmissionResult(_Clean):
     def from_json(cls, doc: dict) -> "SubmissionResult":
         """Read back what :meth:`to_json` wrote (a resumed batch reuses earlier results)."""
         notebooks = [NotebookResult(n["notebook"], n["path"], [
-            FunctionResult(f["name"], [CheckResult(c["name"], c["passed"], c["message"], c["max_score"])
-                                       for c in f["checks"]]) for f in n["functions"]],
-            n.get("error"), list(n.get("notes", []))) for n in doc["notebooks"]]
+            FunctionResult(f["name"], [CheckResult.from_json(c) for c in f["checks"]],
+                           Status(f.get("status", Status.ANSWERED))) for f in n["functions"]],
+            n.get("error"), list(n.get("notes", [])), bool(n.get("missing", False))) for n in doc["notebooks"]]
         return cls(doc["submission"], notebooks, doc.get("error"), doc.get("id", ""))

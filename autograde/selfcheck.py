@@ -127,10 +127,10 @@ def _replays(stem: str, fspec, namespace: dict) -> dict[str, _Replay]:
 
 def format_result(result: FunctionResult, mode: str, seconds: float) -> str:
     lines = [f"{result.name} ({mode}): {result.score:g} / {result.max_score:g} points  [{seconds:.2f} s]"]
-    if result.score == 0 and len({c.message for c in result.checks}) == 1:
-        return "\n".join(lines + [f"  ✗ every check: {result.checks[0].message}"])
+    if result.score == 0 and len({c.text for c in result.checks}) == 1:
+        return "\n".join(lines + [f"  ✗ every check: {result.checks[0].text}"])
     for chk in result.checks:
-        lines.append(f"  {'✓' if chk.passed else '✗'} {chk.name} ({chk.points:g}): {chk.message}")
+        lines.append(f"  {'✓' if chk.passed else '✗'} {chk.name} ({chk.points:g}): {chk.text}")
     return "\n".join(lines)
 
 
@@ -175,7 +175,7 @@ def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[
                          f"reference {dep}, so a mistake in {dep} costs points only once.)")
             for chk in result.checks:
                 if not chk.passed:
-                    chk.message = chk.message.split(". Hint: ")[0] + f". Likely cause: {dep} (see the note above)."
+                    chk.message, chk.hint = chk.message + f". Likely cause: {dep} (see the note above).", None
         else:
             notes.append(f"{failing}. Here {name} got the reference {dep}'s answers to its calls, as in the grader, "
                          f"so the result below is {name}'s own.")

@@ -112,7 +112,7 @@ def assert_mistake_caught_once(grader, tmp_path, case) -> None:
     fn = function_result(result, name)
     failed = {c.name for c in fn.checks if not c.passed}
     assert failed == failing, fn.to_json()
-    messages = " ".join(c.message for c in fn.checks if not c.passed)
+    messages = " ".join(c.text for c in fn.checks if not c.passed)
     assert feedback in messages, messages
     others = {k: v for k, v in scores(result).items() if k != name}
     full = {f.name: f.max_score for nb in result.notebooks for f in nb.functions if f.name != name}

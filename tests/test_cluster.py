@@ -13,8 +13,9 @@ import time
 
 import pytest
 
-from autograde import batch, cluster
+from autograde import batch, classreport, cluster
 from autograde.grade import Grader, Options, count_functions, expand, expect, plan
+from autograde.results import SubmissionResult
 from autograde.specs import all_specs
 from conftest import ROOT, S03, S04, edited_solution, replaced_function, run_interrupted, write_submission
 
@@ -85,6 +86,9 @@ def test_cli_on_the_cluster_equals_local_grading(klass, address, client, local_d
     assert json.loads((out / "report.json").read_text())["submissions"] == local_doc
     assert sorted(p.name for p in (out / "submissions").iterdir()) == [d["id"] for d in local_doc]
     assert (tmp_path / "c.csv").read_text().count("\n") == 2 + len(local_doc)
+    # the class report: the same as local grading's
+    local = classreport.build(sorted((SubmissionResult.from_json(d) for d in local_doc), key=lambda r: r.id))
+    assert (out / "class.csv").read_text() == classreport.csv_text(local) and (out / "class.html").is_file()
     # each worker computed each function's reference data once, however many tasks it ran
     functions = sum(len(nb.functions) for nb in all_specs().values())
     misses = client.run(lambda: __import__("autograde.reference").reference.prepare.cache_info().misses)
