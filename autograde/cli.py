@@ -9,9 +9,12 @@ from pathlib import Path
 
 from autograde import __version__
 
+# what --help shows: plain text (the module docstring's reST markup would be printed as it is)
+DESCRIPTION = "The command line of the course's grader: python -m autograde build, python -m autograde grade."
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m autograde", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m autograde", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -22,16 +25,19 @@ def _parser() -> argparse.ArgumentParser:
 
     grade = sub.add_parser("grade", help="grade submissions against the reference solutions")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", type=Path,
-                       help="a notebook, or a folder searched at any depth for the course's notebooks; an nbgrader "
-                            "course folder (or its submitted/ folder) stands for one submission per student")
+                       help="a notebook, or a folder searched at any depth for the course's notebooks, named by "
+                            "the folder; an nbgrader course folder (or its submitted/ folder), or a class folder "
+                            "whose sub-folders each hold course notebooks, stands for one submission per student")
     grade.add_argument("--notebooks", metavar="NN,...",
                        help="the notebooks every submission must hold, by number or stem (e.g. 03,04); a missing "
                             "one scores 0 (default: every notebook found in any submission of the batch)")
     grade.add_argument("--json", action="store_true", help="print one JSON document on stdout and nothing else")
     grade.add_argument("--out", type=Path, metavar="DIR",
                        help="write report.json, grades.csv and per submission a feedback page and Gradescope "
-                            "results into DIR; a rerun grades only what is new or changed")
-    grade.add_argument("--force", action="store_true", help="with --out: regrade everything")
+                            "results into DIR; a rerun grades only what is new or changed. DIR must be new, "
+                            "empty, or written by an earlier run on the same submissions")
+    grade.add_argument("--force", action="store_true",
+                       help="with --out: regrade everything, and write into DIR even if it holds another batch")
     grade.add_argument("--gradescope", type=Path, metavar="FILE",
                        help="write Gradescope's results.json for the (single) submission to FILE")
     grade.add_argument("--gradebook", metavar="DB",
@@ -47,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="notebooks graded in parallel (default: number of cores)")
     grade.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on the workers of this Dask scheduler (e.g. tcp://10.0.0.5:8786; needs the "
-                            "'cluster' extra); the submissions are read here and sent to the workers")
+                            "cluster extra); the submissions are read here and sent to the workers")
     grade.add_argument("--batch-size", type=int, metavar="N",
                        help="with --scheduler: notebooks per task (default: automatic, at most 16)")
     grade.add_argument("--canvas", type=Path, metavar="FILE",
@@ -55,12 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--canvas-roster", type=Path, metavar="CSV",
                        help="with --canvas: Canvas's exported gradebook, to match submission ids to Canvas students")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.grade_parser = grade
     return parser
 
 
 def _grade(args: argparse.Namespace) -> int:
     from autograde import batch, exports, report
-    from autograde.grade import Grader, Options, count_functions, expand, expect, plan
+    from autograde.grade import Grader, Options, SubmissionError, count_functions, expand_with_notes, expect, plan
     from autograde.reference import CourseError
     from autograde.runner import Limits, sandbox_status
 
@@ -102,7 +109,16 @@ def _grade(args: argparse.Namespace) -> int:
         grader = Grader(options)
     for line in lines:
         print(line, file=sys.stderr)
-    plans = expect([plan(path, sid) for path, sid in expand(args.submissions)], args.notebooks)
+    try:
+        submissions, id_notes = expand_with_notes(args.submissions)
+    except SubmissionError as exc:
+        if args.scheduler:
+            grader.client.close()
+        print(f"autograde grade: {exc}", file=sys.stderr)
+        return 2
+    for note in id_notes:
+        print(f"autograde: ids: {note}", file=sys.stderr)
+    plans = expect([plan(path, sid) for path, sid in submissions], args.notebooks)
     if args.gradescope and len(plans) != 1:
         print(f"autograde grade: --gradescope writes one submission's results, but {len(plans)} were given",
               file=sys.stderr)
@@ -124,6 +140,9 @@ def _grade(args: argparse.Namespace) -> int:
         else:
             start(plans)
             results = grader.grade_plans(plans)
+    except batch.OutError as exc:
+        print(f"autograde grade: {exc}", file=sys.stderr)
+        return 2
     except CourseError as exc:
         print(f"autograde: the course itself is broken: {exc}", file=sys.stderr)
         return 3
@@ -189,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "grade":
+        parser = parser.grade_parser  # its usage, not the top-level one, goes with its errors
         missing = [str(p) for p in args.submissions if not p.exists()]
         if missing:  # a mistyped path: say so, and grade nothing
             where = (" on this machine (with --scheduler the submissions are read here and sent to the workers: give "
@@ -196,8 +216,12 @@ def main(argv: list[str] | None = None) -> int:
                      if args.scheduler else "")
             parser.error(f"no such file or folder{where}: {', '.join(missing)}")
         args.notebooks = _stems(parser, args.notebooks)
-        if min(args.timeout, args.notebook_timeout, args.memory) <= 0 or (args.jobs is not None and args.jobs < 1):
-            parser.error("--timeout, --notebook-timeout and --memory must be positive, --jobs at least 1")
+        for option, value in (("--timeout", args.timeout), ("--notebook-timeout", args.notebook_timeout),
+                              ("--memory", args.memory)):
+            if not value > 0:
+                parser.error(f"{option} must be positive, not {value:g}")
+        if args.jobs is not None and args.jobs < 1:
+            parser.error(f"--jobs must be at least 1, not {args.jobs}")
         if args.force and not args.out:
             parser.error("--force goes with --out")
         if args.batch_size is not None and (not args.scheduler or args.batch_size < 1):

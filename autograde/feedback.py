@@ -11,6 +11,8 @@ from html import escape as _html_escape
 from autograde.report import safe
 from autograde.results import FunctionResult, SubmissionResult
 
+MISSING = "missing notebook"  # how autograde.grade.MISSING starts a missing notebook's error
+
 
 def escape(text: object) -> str:
     """HTML text of what may come from a submission: control characters shown as escapes, markup escaped."""
@@ -37,6 +39,8 @@ section.nb h2 { font-size: 18px; margin: 0; }
         border-radius: 6px; font-size: 14px; }
 .note.error { background: #ffebe9; border-color: #cf222e55; }
 details.fn { border-top: 1px solid #eaeef2; } details.fn:first-of-type { border-top: 0; }
+div.fn.bare { display: flex; align-items: center; gap: 10px; padding: 9px 20px; border-top: 1px solid #eaeef2; }
+div.fn.bare .pts { margin-left: auto; }
 details.fn > summary { list-style: none; cursor: pointer; display: flex; align-items: center; gap: 10px;
                        padding: 11px 20px; }
 details.fn > summary::-webkit-details-marker { display: none; }
@@ -70,9 +74,15 @@ def _message(text: str) -> str:
     return f'<span class="msg">{escape(text)}</span>'
 
 
-def _function(fn: FunctionResult) -> str:
+def _function(fn: FunctionResult, said: str | None = None) -> str:
+    """A function's row, open on its checks unless it has full marks. When the notebook could not be graded
+    (``said``: why, already said once above its functions), only the function's name and points."""
     state = "ok" if fn.score == fn.max_score else "bad" if fn.score == 0 else "part"
     mark = {"ok": "✓", "bad": "✗", "part": "!"}[state]
+    if said is not None and all(not c.passed and said in c.message for c in fn.checks):
+        return (f'<div class="fn {state} bare"><span class="mark">{mark}</span>'
+                f'<span class="fname">{escape(fn.name)}</span><span class="pts">{fn.score:g} / {fn.max_score:g}</span>'
+                f'</div>')
     items = []
     for chk in fn.checks:
         cls = "pass" if chk.passed else "fail"
@@ -95,12 +105,15 @@ def page(result: SubmissionResult, title: str = "Recurrent neural networks — f
     for nb in result.notebooks:
         parts.append(f'<section class="nb"><header><h2>{escape(nb.notebook)}</h2>'
                      f'<span class="pts">{nb.score:g} / {nb.max_score:g}</span></header>')
-        if nb.error:
+        if nb.error and nb.error.startswith(MISSING):
+            parts.append(f'<div class="note error">Missing notebook: {escape(nb.error.removeprefix(MISSING + ": "))}'
+                         f'. Each of its functions scores 0.</div>')
+        elif nb.error:
             parts.append(f'<div class="note error">This notebook could not be graded: {escape(nb.error)}</div>')
         for note in nb.notes:
             parts.append(f'<div class="note">A cell of your notebook raised an error while it ran: '
                          f"{escape(note)}</div>")
-        parts += [_function(fn) for fn in nb.functions]
+        parts += [_function(fn, nb.error) for fn in nb.functions]
         parts.append("</section>")
     parts.append("<footer>Each function is graded on its own, check by check, on hidden inputs of the same kinds "
                  "as your self-checks. A function that calls another graded function is given the reference "
