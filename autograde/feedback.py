@@ -106,8 +106,7 @@ def page(result: SubmissionResult, title: str = "Recurrent neural networks — f
         parts.append(f'<section class="nb"><header><h2>{escape(nb.notebook)}</h2>'
                      f'<span class="pts">{nb.score:g} / {nb.max_score:g}</span></header>')
         if nb.error and nb.error.startswith(MISSING):
-            parts.append(f'<div class="note error">Missing notebook: {escape(nb.error.removeprefix(MISSING + ": "))}'
-                         f'. Each of its functions scores 0.</div>')
+            parts.append(f'<div class="note error">{escape(nb.error)}: each of its functions scores 0.</div>')
         elif nb.error:
             parts.append(f'<div class="note error">This notebook could not be graded: {escape(nb.error)}</div>')
         for note in nb.notes:
