@@ -6,6 +6,7 @@ escaped; the page loads nothing from anywhere.
 
 from __future__ import annotations
 
+import re
 from html import escape as _html_escape
 
 from autograde.report import safe
@@ -14,9 +15,15 @@ from autograde.results import FunctionResult, SubmissionResult
 MISSING = "missing notebook"  # how autograde.grade.MISSING starts a missing notebook's error
 
 
+# the lecture's time index, a⟨t⟩, as the terminal shows it: in many text fonts U+27E8/U+27E9 are missing, and
+# the browser's fallback draws them like parentheses ("a(t)"); fonts that have them are asked for first
+_ANGLED = re.compile(r"⟨[^⟨⟩<>&]{1,16}⟩")
+
+
 def escape(text: object) -> str:
-    """HTML text of what may come from a submission: control characters shown as escapes, markup escaped."""
-    return _html_escape(safe(text))
+    """HTML text of what may come from a submission: control characters shown as escapes, markup escaped; the
+    angle brackets of a⟨t⟩ in a font that has them."""
+    return _ANGLED.sub(lambda m: f'<span class="ang">{m.group()}</span>', _html_escape(safe(text)))
 
 STYLE = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", sans-serif;
@@ -56,6 +63,8 @@ ul.checks li { padding: 4px 0; }
 li.fail .check { color: #cf222e; } li.pass .check { color: #1a7f37; }
 .hint { display: block; margin: 6px 0 2px; padding: 6px 10px; background: #ddf4ff; border-left: 3px solid #0969da;
         border-radius: 4px; font-size: 14px; }
+.ang { font-family: "Cambria Math", "STIX Two Math", "Noto Sans Math", "Segoe UI Symbol", "Apple Symbols",
+        "DejaVu Sans", serif; }
 footer { color: #57606a; font-size: 13px; margin-top: 28px; }
 """
 

@@ -214,3 +214,15 @@ def test_help_has_no_rest_markup(command):
     assert proc.returncode == 0
     for markup in ("``", ":func:", ":class:", ":mod:", ":meth:", "'cluster'"):
         assert markup not in proc.stdout, (markup, proc.stdout)
+
+
+def test_the_feedback_page_writes_the_time_index_as_the_terminal_does(grader):
+    """a⟨t⟩ on the page as in the terminal: the angle brackets kept, in fonts that have them (the browser's
+    fallback for a text font without them draws parentheses)."""
+    (result,) = grader.grade([SAMPLE])
+    page = feedback.page(result)
+    assert 'every a<span class="ang">⟨t⟩</span> is computed from a0' in page
+    style = page[page.index("<style>"):page.index("</style>")]
+    rule = style[style.index(".ang {"):]
+    assert "Cambria Math" in rule[:rule.index("}")] and "DejaVu Sans" in rule[:rule.index("}")]
+    assert "a(t)" not in page
