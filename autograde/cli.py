@@ -181,6 +181,12 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    try:
+        import nbgrader  # noqa: F401 - an extra, not in the students' install
+    except ImportError:
+        print("autograde build: building the assignments needs nbgrader: pip install -e '.[instructor]'",
+              file=sys.stderr)
+        return 2
     from autograde import build
 
     return build.main(args.stems, check=args.check)
@@ -228,5 +234,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--batch-size goes with --scheduler, and is at least 1")
         if args.canvas_roster and not args.canvas:
             parser.error("--canvas-roster goes with --canvas")
+        if args.gradebook:
+            try:
+                import nbgrader  # noqa: F401 - an extra, not in the students' install
+            except ImportError:
+                parser.error("--gradebook needs nbgrader: pip install -e '.[instructor]'")
         return _grade(args)
     return _build(args)

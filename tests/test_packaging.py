@@ -25,7 +25,8 @@ def test_environment_yml_matches_pyproject():
     extra, with the same version specifiers, from conda-forge or, where conda-forge lacks the version, from pip."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    wanted = dict(_split(r) for r in project["dependencies"] + extras["test"] + extras["cluster"])
+    wanted = dict(_split(r) for r in project["dependencies"] + extras["test"] + extras["cluster"]
+                  + extras["instructor"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge"]
     deps = env["dependencies"]
@@ -43,5 +44,26 @@ def test_environment_yml_matches_pyproject():
 def test_nbgrader_pinned_to_the_version_the_course_is_built_with():
     import nbgrader
 
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert "nbgrader==0.9.6" in extras["instructor"] and "nbgrader==0.9.6" in extras["test"]
+    assert nbgrader.__version__ == "0.9.6"
+
+
+def test_the_students_install_has_no_nbgrader():
+    """`pip install -e .` (what students install) brings no nbgrader, so their JupyterLab shows none of its
+    instructor menus; the self-checks, the skipped cells and grading work without it, and what needs it says
+    so."""
+    import subprocess
+    import sys
+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert "nbgrader==0.9.6" in project["dependencies"] and nbgrader.__version__ == "0.9.6"
+    assert not [d for d in project["dependencies"] if _split(d)[0] == "nbgrader"]
+    blocked = ("import sys; sys.modules['nbgrader'] = None\n"  # as if it were not installed
+               "import autograde.selfcheck, autograde.cli, autograde.grade, autograde.batch, autograde.exports\n"
+               "import course_utils.notebooks, course_utils.skips, course_utils.plots\n"
+               "from autograde.selfcheck import SelfCheck; SelfCheck('03_recurrent_neural_network')\n"
+               "from autograde import cli; sys.exit(cli.main(['build', '--check']))\n")
+    proc = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == ("autograde build: building the assignments needs nbgrader: "
+                                   "pip install -e '.[instructor]'"), proc.stderr
