@@ -94,7 +94,7 @@ def claim(out: Path, plans: list[Plan], force: bool = False) -> None:
             shutil.rmtree(folder)
     doc = {"written_by": "python -m autograde grade --out",
            "submissions": {p.id: str(Path(p.path).absolute()) for p in plans}}
-    report.write_atomically(marker, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    report.write_atomically(marker, json.dumps(doc, indent=1) + "\n")  # ASCII: a path may not be UTF-8
 
 
 def run(grader: Grader, plans: list[Plan], out: Path, force: bool = False,
