@@ -20,6 +20,7 @@ Anything else raises as usual, with its traceback. Outside IPython (the grader, 
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Any
 
 SKIPPED = "Skipped the rest of this cell: "
@@ -119,11 +120,10 @@ class _Guard(ast.NodeTransformer):
 
 def install() -> bool:
     """Make the running IPython skip cells as described above; once per kernel. False outside IPython."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
+    ipython = sys.modules.get("IPython")  # a kernel has imported it; elsewhere (the grader) it costs nothing
+    if ipython is None:
         return False
-    shell = get_ipython()
+    shell = ipython.get_ipython()
     if shell is None or not hasattr(shell, "ast_transformers"):
         return False
     if not any(isinstance(t, _Guard) for t in shell.ast_transformers):
