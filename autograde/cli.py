@@ -10,7 +10,8 @@ from pathlib import Path
 from autograde import __version__
 
 # what --help shows: plain text (the module docstring's reST markup would be printed as it is)
-DESCRIPTION = "The command line of the course's grader: python -m autograde build, python -m autograde grade."
+DESCRIPTION = ("The command line of the course's grader: python -m autograde build, python -m autograde grade, "
+               "python -m autograde release.")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("stems", nargs="*", help="notebooks to build (default: all)")
     build.add_argument("--check", action="store_true",
                        help="change nothing; exit 1 if assignments/ is not what a build would write")
+
+    release = sub.add_parser("release", help="write what to give students: the assignments and a package with "
+                                             "the self-checks, without reference code or mistake generators")
+    release.add_argument("out", type=Path, metavar="DIR", help="a new or empty folder")
 
     grade = sub.add_parser("grade", help="grade submissions against the reference solutions")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", type=Path,
@@ -240,4 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             except ImportError:
                 parser.error("--gradebook needs nbgrader: pip install -e '.[instructor]'")
         return _grade(args)
+    if args.command == "release":
+        from autograde import release
+
+        return release.main(args.out)
     return _build(args)

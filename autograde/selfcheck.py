@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograde import paths, reference, specs, stored, wire
+from autograde import paths, specs, stored, wire
 from autograde.calls import NOT_IMPLEMENTED, run_cases
 from autograde.checks import Prepared, judge
 from autograde.results import FunctionResult
@@ -261,6 +261,11 @@ class SelfCheck:
     def grade(self, fn: Callable, seed: int | None = None) -> float:
         """Grade ``fn`` as the grader does: hidden inputs, the reference from solutions/."""
         seed = hidden_seed() if seed is None else seed
+        try:
+            from autograde import reference  # the instructor's install only: not in the students' bundle
+        except ImportError:
+            raise RuntimeError("check.grade needs the reference solutions: it is nbgrader's hidden test, run by "
+                               "the instructor; use check(fn) for your self-check") from None
 
         def run(name: str) -> tuple[FunctionResult, list[str]]:
             prep = reference.prepare(self.stem, name, seed)
