@@ -208,7 +208,7 @@ def test_a_file_that_is_no_course_notebook_says_what_it_is(tmp_path, name, conte
     assert "no course notebook found" not in result.error
 
 
-@pytest.mark.parametrize("command", [[], ["grade"], ["build"]])
+@pytest.mark.parametrize("command", [[], ["grade"], ["build"], ["release"]])
 def test_help_has_no_rest_markup(command):
     proc = cli(*command, "--help")
     assert proc.returncode == 0
