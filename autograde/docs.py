@@ -109,6 +109,8 @@ def outputs() -> dict[Path, str]:
     out = {}
     for rel, sections in SECTIONS.items():
         path = paths.root() / rel
+        if not path.is_file():  # a copy of the course without its documents (AUTOGRADE_ROOT elsewhere)
+            continue
         text = path.read_text(encoding="utf-8")
         for name, make in sections.items():
             text = _replace(text, name, make(), rel)
