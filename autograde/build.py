@@ -181,6 +181,14 @@ def main(stems: list[str], check: bool = False) -> int:
             if not check:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
+    if not stems:  # the documents' generated parts (autograde/docs.py), which cover every notebook
+        from autograde import docs
+
+        for path, text in docs.outputs().items():
+            if path.read_text(encoding="utf-8") != text:
+                stale.append(path)
+                if not check:
+                    path.write_text(text, encoding="utf-8")
     rel = [str(p.relative_to(paths.root())) for p in stale]
     if check:
         print("stale: " + ", ".join(rel) if rel else "assignments/ is up to date")

@@ -9,9 +9,13 @@ from pathlib import Path
 
 from autograde import __version__
 
+# what --help shows: plain text (the module docstring's reST markup would be printed as it is)
+DESCRIPTION = ("The command line of the course's grader: python -m autograde build, python -m autograde grade, "
+               "python -m autograde release.")
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m autograde", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m autograde", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -20,18 +24,25 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--check", action="store_true",
                        help="change nothing; exit 1 if assignments/ is not what a build would write")
 
+    release = sub.add_parser("release", help="write what to give students: the assignments and a package with "
+                                             "the self-checks, without reference code or mistake generators")
+    release.add_argument("out", type=Path, metavar="DIR", help="a new or empty folder")
+
     grade = sub.add_parser("grade", help="grade submissions against the reference solutions")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", type=Path,
-                       help="a notebook, or a folder searched at any depth for the course's notebooks; an nbgrader "
-                            "course folder (or its submitted/ folder) stands for one submission per student")
+                       help="a notebook, or a folder searched at any depth for the course's notebooks, named by "
+                            "the folder; an nbgrader course folder (or its submitted/ folder), or a class folder "
+                            "whose sub-folders each hold course notebooks, stands for one submission per student")
     grade.add_argument("--notebooks", metavar="NN,...",
                        help="the notebooks every submission must hold, by number or stem (e.g. 03,04); a missing "
                             "one scores 0 (default: every notebook found in any submission of the batch)")
     grade.add_argument("--json", action="store_true", help="print one JSON document on stdout and nothing else")
     grade.add_argument("--out", type=Path, metavar="DIR",
                        help="write report.json, grades.csv and per submission a feedback page and Gradescope "
-                            "results into DIR; a rerun grades only what is new or changed")
-    grade.add_argument("--force", action="store_true", help="with --out: regrade everything")
+                            "results into DIR; a rerun grades only what is new or changed. DIR must be new, "
+                            "empty, or written by an earlier run on the same submissions")
+    grade.add_argument("--force", action="store_true",
+                       help="with --out: regrade everything, and write into DIR even if it holds another batch")
     grade.add_argument("--flag-below", type=_share, metavar="P%",
                        help="with --out: the class report (DIR/class.html) lists the students below this share of "
                             "their points (default 50%%)")
@@ -50,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="notebooks graded in parallel (default: number of cores)")
     grade.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on the workers of this Dask scheduler (e.g. tcp://10.0.0.5:8786; needs the "
-                            "'cluster' extra); the submissions are read here and sent to the workers")
+                            "cluster extra); the submissions are read here and sent to the workers")
     grade.add_argument("--batch-size", type=int, metavar="N",
                        help="with --scheduler: notebooks per task (default: automatic, at most 16)")
     grade.add_argument("--canvas", type=Path, metavar="FILE",
@@ -58,12 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--canvas-roster", type=Path, metavar="CSV",
                        help="with --canvas: Canvas's exported gradebook, to match submission ids to Canvas students")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.grade_parser = grade
     return parser
 
 
 def _grade(args: argparse.Namespace) -> int:
     from autograde import batch, exports, report
-    from autograde.grade import Grader, Options, count_functions, expand, expect, plan
+    from autograde.grade import Grader, Options, SubmissionError, count_functions, expand_with_notes, expect, plan
     from autograde.reference import CourseError
     from autograde.runner import Limits, sandbox_status
 
@@ -105,7 +117,16 @@ def _grade(args: argparse.Namespace) -> int:
         grader = Grader(options)
     for line in lines:
         print(line, file=sys.stderr)
-    plans = expect([plan(path, sid) for path, sid in expand(args.submissions)], args.notebooks)
+    try:
+        submissions, id_notes = expand_with_notes(args.submissions)
+    except SubmissionError as exc:
+        if args.scheduler:
+            grader.client.close()
+        print(f"autograde grade: {exc}", file=sys.stderr)
+        return 2
+    for note in id_notes:
+        print(f"autograde: ids: {note}", file=sys.stderr)
+    plans = expect([plan(path, sid) for path, sid in submissions], args.notebooks)
     if args.gradescope and len(plans) != 1:
         print(f"autograde grade: --gradescope writes one submission's results, but {len(plans)} were given",
               file=sys.stderr)
@@ -128,6 +149,9 @@ def _grade(args: argparse.Namespace) -> int:
         else:
             start(plans)
             results = grader.grade_plans(plans)
+    except batch.OutError as exc:
+        print(f"autograde grade: {exc}", file=sys.stderr)
+        return 2
     except CourseError as exc:
         print(f"autograde: the course itself is broken: {exc}", file=sys.stderr)
         return 3
@@ -178,6 +202,12 @@ def _share(text: str) -> float:
 
 
 def _build(args: argparse.Namespace) -> int:
+    try:
+        import nbgrader  # noqa: F401 - an extra, not in the students' install
+    except ImportError:
+        print("autograde build: building the assignments needs nbgrader: pip install -e '.[instructor]'",
+              file=sys.stderr)
+        return 2
     from autograde import build
 
     return build.main(args.stems, check=args.check)
@@ -205,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "grade":
+        parser = parser.grade_parser  # its usage, not the top-level one, goes with its errors
         missing = [str(p) for p in args.submissions if not p.exists()]
         if missing:  # a mistyped path: say so, and grade nothing
             where = (" on this machine (with --scheduler the submissions are read here and sent to the workers: give "
@@ -212,8 +243,12 @@ def main(argv: list[str] | None = None) -> int:
                      if args.scheduler else "")
             parser.error(f"no such file or folder{where}: {', '.join(missing)}")
         args.notebooks = _stems(parser, args.notebooks)
-        if min(args.timeout, args.notebook_timeout, args.memory) <= 0 or (args.jobs is not None and args.jobs < 1):
-            parser.error("--timeout, --notebook-timeout and --memory must be positive, --jobs at least 1")
+        for option, value in (("--timeout", args.timeout), ("--notebook-timeout", args.notebook_timeout),
+                              ("--memory", args.memory)):
+            if not value > 0:
+                parser.error(f"{option} must be positive, not {value:g}")
+        if args.jobs is not None and args.jobs < 1:
+            parser.error(f"--jobs must be at least 1, not {args.jobs}")
         if args.force and not args.out:
             parser.error("--force goes with --out")
         if args.flag_below is not None and not args.out:
@@ -222,5 +257,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--batch-size goes with --scheduler, and is at least 1")
         if args.canvas_roster and not args.canvas:
             parser.error("--canvas-roster goes with --canvas")
+        if args.gradebook:
+            try:
+                import nbgrader  # noqa: F401 - an extra, not in the students' install
+            except ImportError:
+                parser.error("--gradebook needs nbgrader: pip install -e '.[instructor]'")
         return _grade(args)
+    if args.command == "release":
+        from autograde import release
+
+        return release.main(args.out)
     return _build(args)

@@ -65,8 +65,9 @@ def canvas_csv(results: list[SubmissionResult],
     Without a roster there is one row per submission, its id as SIS User ID and SIS Login ID (so the
     submissions must be named by the students' SIS ids, as in an nbgrader ``submitted/<id>/`` tree). With a
     roster (Canvas's own export), every student of the roster has a row with Canvas's identity columns, and a
-    submission is matched to the student whose SIS Login ID, SIS User ID or ID equals its id. A notebook not
-    submitted is left blank, which Canvas's import leaves unchanged.
+    submission is matched to the student whose SIS Login ID, SIS User ID or ID equals its id. A notebook that a
+    submission lacks scores 0, as everywhere; a student of the roster with no submission gets blank cells,
+    which Canvas's import leaves unchanged.
     """
     from autograde.grade import slug  # the ids of submissions are slugs
 

@@ -213,28 +213,124 @@ def is_course(p: Path, alone: bool = True) -> bool:
                              if f.relative_to(p).parts[0] not in NBGRADER_FOLDERS)
 
 
-def expand(paths_given: list[Path]) -> list[tuple[Path, str]]:
-    """Submissions with their ids. An nbgrader course (see :func:`is_course`) stands for one submission per
-    student, named by the student's folder; any other path given is one submission, named by where it is.
-    Ids are unique: a name met twice gets the short hash of its path."""
+class SubmissionError(ValueError):
+    """A path given to grade that cannot be taken as one submission, nor as a class (a usage error)."""
+
+
+def _course_files(folder: Path) -> list[tuple[str, Path]]:
+    """Every course notebook under ``folder`` (by name or by content), with its stem; checkpoints and links
+    left out, as :func:`find_notebooks` leaves them."""
     out = []
+    for path in sorted(_files(folder), key=lambda p: (len(p.parts), str(p))):
+        if ".ipynb_checkpoints" in path.parts or path.is_symlink() or not path.is_file():
+            continue
+        stem = stem_of(path) or stem_by_content(path)
+        if stem:
+            out.append((stem, path))
+    return out
+
+
+def class_members(folder: Path) -> list[Path] | None:
+    """The students' folders when ``folder`` is a class: a folder whose sub-folders (two or more) each hold
+    course notebooks, none of them named by a course stem (``03_recurrent_neural_network/`` is one
+    student's notebook folder, not a student), with no course notebook directly in ``folder``. Sub-folders
+    holding no course notebook are not students. ``None`` when ``folder`` is not a class."""
+    if folder.is_symlink() or not folder.is_dir():
+        return None
+    known = specs.all_specs()
+    members, loose = [], False
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink() or entry.name.startswith("."):
+            continue
+        if entry.is_file() and entry.suffix == ".ipynb":
+            loose = loose or bool(stem_of(entry) or stem_by_content(entry))
+        elif entry.is_dir() and _course_files(entry):
+            if entry.name in known:
+                return None
+            members.append(entry)
+    return members if len(members) >= 2 and not loose else None
+
+
+def ignored_notebooks(folder: Path) -> list[tuple[Path, Path]]:
+    """Course notebooks that grading ``folder`` as one submission would leave out although they lie in
+    another of its sub-folders than the notebook graded for their stem (so they are likely another
+    student's): each as (left out, graded instead). Copies in the same folder as the graded one
+    (``…-Copy1.ipynb``) are not listed: the graded one is the student's, by the rule of :func:`find_notebooks`."""
+    if not folder.is_dir():
+        return []
+    graded = dict(find_notebooks(folder))
+
+    def top(path: Path) -> str:
+        parts = path.relative_to(folder).parts
+        return parts[0] if len(parts) > 1 else ""
+
+    return [(path, graded[stem]) for stem, path in _course_files(folder)
+            if stem in graded and path != graded[stem] and top(path) != top(graded[stem])]
+
+
+def expand_with_notes(paths_given: list[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Submissions with their ids, and notes for the instructor about the ids.
+
+    * An nbgrader course (see :func:`is_course`) stands for one submission per student, named by the
+      student's folder.
+    * A class (see :func:`class_members`) likewise stands for one submission per sub-folder.
+    * Any other path is one submission, named by its folder's name (a notebook by its stem), so that the
+      name is the student's id (Canvas's SIS id, nbgrader's student id). It is refused
+      (:class:`SubmissionError`) when it would leave out course notebooks of other sub-folders
+      (:func:`ignored_notebooks`): then it is neither one student's work nor a class.
+
+    Ids are unique: where two submissions of the batch would share a name, each of them gets a short hash of
+    its path after the name, and a note says so.
+    """
+    out: list[tuple[Path, str]] = []
     for p in paths_given:
         if is_course(p, alone=len(paths_given) == 1):
             root = p if p.name == "submitted" else p / "submitted"
             out += [(d, slug(d.name)) for d in sorted(root.iterdir())
                     if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")]
-        else:
-            out.append((p, path_id(p)))
+            continue
+        members = class_members(p)
+        if members is not None:
+            out += [(d, slug(d.name)) for d in members]
+            continue
+        left_out = ignored_notebooks(p)
+        if left_out:
+            listed = "; ".join(f"{a} (beside {b})" for a, b in left_out[:10])
+            more = f" and {len(left_out) - 10} more" if len(left_out) > 10 else ""
+            raise SubmissionError(
+                f"{p} is not one student's submission: grading it as one would leave out {listed}{more}. Give "
+                "each student's folder, or a class folder whose sub-folders are the students (each holding "
+                "course notebooks, and no course notebook beside them)")
+        out.append((p, name_id(p)))
+    return unique_ids(out)
+
+
+def unique_ids(named: list[tuple[Path, str]]) -> tuple[list[tuple[Path, str]], list[str]]:
+    """The submissions with ids made unique: a name that two or more of them share gets a short hash of each
+    one's path, and a note says so."""
     seen: dict[str, int] = {}
-    for _, sid in out:
+    for _, sid in named:
         seen[sid] = seen.get(sid, 0) + 1
-    return [(p, sid if seen[sid] == 1 else path_id(p)) for p, sid in out]
+    notes = [f"{seen[sid]} submissions are named {sid}, so each one's id is {sid}-<a short hash of its path> "
+             "(report.json gives each id with its path)" for sid in sorted(seen) if seen[sid] > 1]
+    return [(p, sid if seen[sid] == 1 else path_id(p)) for p, sid in named], notes
+
+
+def expand(paths_given: list[Path]) -> list[tuple[Path, str]]:
+    """:func:`expand_with_notes` without the notes."""
+    return expand_with_notes(paths_given)[0]
+
+
+def name_id(p: Path) -> str:
+    """An id for a submission given by path: the folder's name, or a notebook's stem."""
+    return slug(p.stem if p.suffix == ".ipynb" else p.name)
 
 
 def path_id(p: Path) -> str:
-    """An id for a submission given by path: its name, and a short hash of where it is."""
+    """An id for a submission whose name another one of the batch has: its name, and a short hash of where
+    it is."""
     digest = hashlib.sha1(os.fsencode(os.path.abspath(p))).hexdigest()[:8]
-    return f"{slug(p.stem if p.suffix == '.ipynb' else p.name)}-{digest}"
+    return f"{name_id(p)}-{digest}"
 
 
 MISSING = "missing notebook"
@@ -265,8 +361,15 @@ def plan(path: Path, submission_id: str) -> Plan:
     found = find_notebooks(path)
     if not found:
         names = ", ".join(f"{s}.ipynb" for s in specs.all_specs())
-        return Plan(path, submission_id, f"no course notebook found (looked for {names}, or a notebook under "
-                                         "another name holding their graded cells)")
+        looked = f"(looked for {names}, or a notebook under another name holding their graded cells)"
+        if path.is_file():  # a file given by itself: first, is it a notebook at all?
+            try:
+                read_cells(read_bytes(path, follow=True))
+            except ValueError as exc:
+                why = str(exc).replace(", so not a notebook", "")
+                return Plan(path, submission_id, f"{path.name} is not a notebook: {why}")
+            return Plan(path, submission_id, f"{path.name} is a notebook, but not one of the course's {looked}")
+        return Plan(path, submission_id, f"no course notebook found {looked}")
     notebooks, digests = [], []
     for stem, nb_path in found:
         raw = b""
@@ -296,7 +399,8 @@ class Grader:
     def grade(self, submissions: list[Path], notebooks: list[str] | None = None) -> list[SubmissionResult]:
         """Grade each path as one submission, each answering for ``notebooks`` (default: every notebook
         found in any of them)."""
-        return self.grade_plans(expect([plan(p, path_id(p)) for p in submissions], notebooks))
+        named, _ = unique_ids([(p, name_id(p)) for p in submissions])
+        return self.grade_plans(expect([plan(p, sid) for p, sid in named], notebooks))
 
     def grade_plans(self, plans: list[Plan],
                     on_result: Callable[[Plan, SubmissionResult], None] = lambda p, r: None) -> list[SubmissionResult]:

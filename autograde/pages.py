@@ -7,6 +7,7 @@ marked ``Markup`` by the code (never text from a submission) are inserted as the
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,19 @@ def environment():
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["points"] = lambda x: f"{x:g}"
     env.filters["percent"] = percent
+    env.filters["angled"] = angled
     return env
+
+
+# the lecture's time index, a⟨t⟩, as the terminal shows it: in many text fonts U+27E8/U+27E9 are missing, and
+# the browser's fallback draws them like parentheses ("a(t)"); a span asks for fonts that have them first
+_ANGLED = re.compile(r"⟨[^⟨⟩<>&]{1,16}⟩")
+
+
+def angled(value: Any) -> Markup:
+    """Text escaped as every value is, with the angle brackets of a⟨t⟩ set in a font that has them."""
+    text = str(Markup.escape(finalize(str(value))))
+    return Markup(_ANGLED.sub(lambda m: f'<span class="ang">{m.group()}</span>', text))
 
 
 def percent(share: float | None) -> str:

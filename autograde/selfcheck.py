@@ -31,10 +31,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograde import paths, reference, specs, stored, wire
-from autograde.calls import run_cases
+from autograde import paths, specs, stored, wire
+from autograde.calls import NOT_IMPLEMENTED, run_cases
 from autograde.checks import Prepared, judge
-from autograde.results import FunctionResult
+from autograde.results import FunctionResult, Status
 from autograde.spec import Case, hidden_seed
 
 
@@ -154,32 +154,68 @@ def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[
     namespace = fn.__globals__ if hasattr(fn, "__globals__") else {}
     replays = _replays(stem, fspec, namespace)
     result = _judge(fspec, fn, visible_prepared(stem, name), replays)
+    through = [dep for dep, replay in replays.items() if replay.fell_through]
+    if _not_started(result) and not through:
+        return result, []  # nothing about what it calls until the student has started it
     notes = []
     for dep, replay in replays.items():
         home = nb.home_of(dep)
         if depth > 4:
             continue
-        if not _wrong_as_it_runs(home, dep, replay.own):  # (with the student's own functions below it)
+        state = _state(home, dep, replay.own, depth)
+        if state is None:
             continue
-        own, _ = visible_result(home, dep, replay.own, depth + 1)  # as its own self-check cell shows it
         where = "" if home == stem else f" (notebook {home})"
-        below = [d for d in specs.get(home).function(dep).depends
-                 if _wrong_as_it_runs(specs.get(home).home_of(d), d, getattr(replay.own, "__globals__", {}).get(d))]
-        failing = (f"Note: your {dep}{where} does not pass its own self-check ({own.score:g} / {own.max_score:g})"
-                   if own.score < own.max_score else
-                   f"Note: your {dep}{where} gives wrong answers because "
-                   f"{' and '.join(below) or 'a function it calls'}, which it calls, does not pass its own self-check")
+        if state.startswith("comes from"):
+            failing = f"Note: {dep} {state}"
+        else:
+            failing = f"Note: your {dep}{where} {state}"
         if replay.fell_through and result.score < result.max_score:
-            notes.append(f"{failing}, and {name} called it on inputs other than the reference's, so it is the "
-                         f"likely cause of what fails below: fix {dep} first. (The grader gives {name} the "
-                         f"reference {dep}, so a mistake in {dep} costs points only once.)")
+            if state.startswith(("comes from", "is not defined")):
+                notes.append(f"{failing}, and {name} called it on inputs other than the reference's, so the checks "
+                             f"below that needed it could not pass here. The grader gives {name} the reference "
+                             f"{dep}, so there {name} may score more.")
+                cause = f"{dep} is missing here (see the note above)"
+            else:
+                notes.append(f"{failing}, and {name} called it on inputs other than the reference's, so it is the "
+                             f"likely cause of what fails below: fix {dep} first. (The grader gives {name} the "
+                             f"reference {dep}, so a mistake in {dep} costs points only once.)")
+                cause = f"{dep} (see the note above)"
             for chk in result.checks:
                 if not chk.passed:
-                    chk.message, chk.hint = chk.message + f". Likely cause: {dep} (see the note above).", None
-        else:
+                    chk.message, chk.hint = chk.message + f". Likely cause: {cause}.", None
+        elif not _not_started(result):
             notes.append(f"{failing}. Here {name} got the reference {dep}'s answers to its calls, as in the grader, "
                          f"so the result below is {name}'s own.")
     return result, notes
+
+
+def _not_started(result: FunctionResult) -> bool:
+    """Whether the function is not written yet (it raises NotImplementedError on every input)."""
+    return result.status == Status.NOT_IMPLEMENTED
+
+
+def _state(home: str, dep: str, own: Any, depth: int) -> str | None:
+    """What is wrong with the student's ``dep`` (of notebook ``home``) as it really runs, as the end of a
+    sentence ("your softmax …", or "softmax …" for one that could not be imported); None if nothing is."""
+    missing = getattr(own, "__course_missing__", None)
+    if missing:  # the stand-in that import_functions gives for a notebook or function it could not use
+        return f"comes from your notebook {home}, which could not be used ({missing})"
+    if not callable(own):
+        return "is not defined in this notebook"
+    if not _wrong_as_it_runs(home, dep, own):  # (with the student's own functions below it)
+        return None
+    result, _ = visible_result(home, dep, own, depth + 1)  # as its own self-check cell shows it
+    if _not_started(result):
+        return "is not written yet"
+    if result.score < result.max_score:
+        return f"does not pass its own self-check ({result.score:g} / {result.max_score:g})"
+    spec = specs.get(home)
+    for d in spec.function(dep).depends:
+        state = _state(spec.home_of(d), d, getattr(own, "__globals__", {}).get(d), depth + 1)
+        if state is not None:
+            return f"gives wrong answers because it calls {d}, which {state}"
+    return "gives wrong answers because a function it calls does"
 
 
 def _wrong_as_it_runs(stem: str, name: str, fn: Any) -> bool:
@@ -197,6 +233,9 @@ class SelfCheck:
     def __init__(self, stem: str):
         self.stem = stem
         self.spec = specs.get(stem)
+        from course_utils import skips
+
+        skips.install()  # in Jupyter: a demonstration that calls an unwritten function is skipped with one line
 
     def _name(self, fn: Any) -> str:
         name = getattr(fn, "__name__", None)
@@ -222,6 +261,11 @@ class SelfCheck:
     def grade(self, fn: Callable, seed: int | None = None) -> float:
         """Grade ``fn`` as the grader does: hidden inputs, the reference from solutions/."""
         seed = hidden_seed() if seed is None else seed
+        try:
+            from autograde import reference  # the instructor's install only: not in the students' bundle
+        except ImportError:
+            raise RuntimeError("check.grade needs the reference solutions: it is nbgrader's hidden test, run by "
+                               "the instructor; use check(fn) for your self-check") from None
 
         def run(name: str) -> tuple[FunctionResult, list[str]]:
             prep = reference.prepare(self.stem, name, seed)

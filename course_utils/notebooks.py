@@ -240,11 +240,39 @@ def load_namespace(path: Path) -> tuple[dict, list[CellError]]:
 
 
 def _missing(stem: str, name: str, reason: str) -> Callable:
+    from course_utils.skips import MissingFunction
+
     def missing(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError(f"{name} comes from your notebook {stem}, which could not be used: {reason}")
+        raise MissingFunction(name, stem, reason)
 
     missing.__name__ = name
+    missing.__course_missing__ = reason  # the self-checks say so, rather than that it fails its self-check
     return missing
+
+
+def _unwritten(fn: Callable) -> bool:
+    """Whether a function still raises NotImplementedError, as the notebooks hand it out (its code names it)."""
+    code = getattr(fn, "__code__", None)
+    return code is not None and "NotImplementedError" in code.co_names
+
+
+def _as_unwritten(stem: str, fn: Callable) -> Callable:
+    """``fn``, raising :class:`~course_utils.skips.UnwrittenFunction` (which names it and its notebook) where
+    it raises NotImplementedError, so that a cell calling it is skipped with one line that says so."""
+    import functools
+
+    from course_utils.skips import UnwrittenFunction
+
+    @functools.wraps(fn)
+    def unwritten(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except UnwrittenFunction:
+            raise
+        except NotImplementedError:
+            raise UnwrittenFunction(fn.__name__, stem) from None
+
+    return unwritten
 
 
 def find_notebook(stem: str) -> Path | None:
@@ -273,22 +301,36 @@ def import_functions(stem: str, *names: str) -> tuple[Callable, ...]:
         If the notebook or a function cannot be found, a message says so and the function returned in its
         place raises an error explaining why when called, so that the rest of this notebook still runs.
     """
+    from course_utils import skips
+
+    skips.install()  # in Jupyter: a cell that calls a missing or unwritten function is skipped with one line
     path = find_notebook(stem)
+    listed = ", ".join(names)
     if path is None:
         reason = f"{stem}.ipynb was not found in ../{stem}/"
-        print(f"Note: {reason}; functions taken from it will raise an error when called.")
+        print(f"Note: {listed} {'come' if len(names) > 1 else 'comes'} from notebook {stem}, but {reason}: keep "
+              f"the course's notebook folders side by side, as in assignments/. Until then, cells that use "
+              f"{'them' if len(names) > 1 else 'it'} are skipped.")
         return tuple(_missing(stem, n, reason) for n in names)
     namespace, errors = load_namespace(path)
     filename = path.name
     for err in errors:
         print(f"Note: in {filename}, {err.message}")
-    found = []
+    found, unwritten = [], []
     for name in names:
         fn = namespace.get(name)
         if callable(fn):
+            if _unwritten(fn):
+                unwritten.append(name)
+                fn = _as_unwritten(stem, fn)
             found.append(fn)
         else:
             reason = f"{filename} defines no function {name}"
-            print(f"Note: {reason}.")
+            print(f"Note: {reason}; cells that use it are skipped.")
             found.append(_missing(stem, name, reason))
+    if unwritten:
+        these = " and ".join([", ".join(unwritten[:-1]), unwritten[-1]] if len(unwritten) > 1 else unwritten)
+        print(f"Note: {these}, in {filename}, {'are' if len(unwritten) > 1 else 'is'} not written yet (still "
+              f"raising NotImplementedError): write {'them' if len(unwritten) > 1 else 'it'} there first. Until "
+              f"then, cells here that use {'them' if len(unwritten) > 1 else 'it'} are skipped.")
     return tuple(found)

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from autograde.grade import Grader, Options, expand
+from autograde.grade import Grader, Options, SubmissionError, expand
 from autograde.report import grades_csv, table
 from autograde import runner
 from autograde.runner import Limits
@@ -241,14 +241,14 @@ def test_ids_come_only_from_where_the_instructor_pointed(tmp_path):
     for who in ("alice", "mallory"):
         write_submission(tmp_path / who, S03, load(solution_path(S03)))
     write_submission(tmp_path / "mallory" / "submitted" / "alice", S03, load(solution_path(S03)))
-    ids = dict((str(p), sid) for p, sid in expand([tmp_path / "alice", tmp_path / "mallory"]))
-    assert set(ids) == {str(tmp_path / "alice"), str(tmp_path / "mallory")}
-    assert ids[str(tmp_path / "alice")].startswith("alice-") and ids[str(tmp_path / "mallory")].startswith("mallory-")
-    # alone, with her own notebooks beside submitted/: still her submission
-    assert [sid for _, sid in expand([tmp_path / "mallory"])][0].startswith("mallory-")
-    # a folder holding only submitted/, given with others: not a course either
+    # mallory's folder holds her notebook and another under submitted/alice/: not one student's work, nor a
+    # course or a class, so it is refused, alone or with others, naming the notebook that would be left out
+    for given in ([tmp_path / "alice", tmp_path / "mallory"], [tmp_path / "mallory"]):
+        with pytest.raises(SubmissionError, match="submitted/alice/"):
+            expand(given)
+    # a folder holding only submitted/, given with others: not a course either, and named by its own name
     (tmp_path / "eve" / "submitted" / "alice").mkdir(parents=True)
-    assert all(sid.startswith(("alice-", "eve-")) for _, sid in expand([tmp_path / "alice", tmp_path / "eve"]))
+    assert [sid for _, sid in expand([tmp_path / "alice", tmp_path / "eve"])] == ["alice", "eve"]
 
 
 def test_a_folder_name_that_is_not_utf8_does_not_stop_the_batch(tmp_path):
