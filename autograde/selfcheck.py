@@ -32,7 +32,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograde import paths, specs, stored, wire
-from autograde.calls import NOT_IMPLEMENTED, run_cases
+from autograde.calls import run_cases
 from autograde.checks import Prepared, judge
 from autograde.results import FunctionResult, Status
 from autograde.spec import Case, hidden_seed
