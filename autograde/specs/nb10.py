@@ -260,7 +260,9 @@ _backward_numeric = sequence_backward_numeric(KEYS, "a")
 
 def _backward_through_time(case, fns, *, carry_a=True, carry_c=True, from_above=True, backwards=True,
                            overwrite=False):
-    """lstm_backward's outputs, built on the reference cell, with one of the loop's plausible mistakes."""
+    """lstm_backward's outputs, built on the reference cell, with one of the loop's plausible mistakes. Every
+    output is compared: each mistake leaves some outputs right (all of them where T_x = 1 for some), and a
+    subset could match a student who is wrong elsewhere, for another reason."""
     cell = fns("lstm_cell_backward")
     da, (cache_list, x) = case.args["da"], case.args["caches"]
     dx = np.zeros(x.shape)
@@ -274,10 +276,6 @@ def _backward_through_time(case, fns, *, carry_a=True, carry_c=True, from_above=
         for k in WEIGHTS + BIASES:
             totals[k] = g[k] if overwrite or k not in totals else totals[k] + g[k]
     return {"dx": dx, "da0": da_prev, **totals}
-
-
-def _keys(outputs, keys):
-    return lambda case, fns: {k: v for k, v in outputs(case, fns).items() if k in keys}
 
 
 WEIGHTS = ("dWf", "dWu", "dWc", "dWo")
@@ -294,20 +292,19 @@ lstm_backward = FunctionSpec(
     mistakes=(
         Mistake("dc_prev is not carried back: each step's memory cell gets dc_prevt from the step after, along the "
                 "memory line, the LSTM's long path.",
-                outputs=_keys(lambda case, fns: _backward_through_time(case, fns, carry_c=False), ("dx",))),
+                outputs=lambda case, fns: _backward_through_time(case, fns, carry_c=False)),
         Mistake("da_prev is not carried back: at each step the gradient arriving from above, da[:, :, t], must be "
                 "added to da_prevt coming back from step t+1.",
-                outputs=_keys(lambda case, fns: _backward_through_time(case, fns, carry_a=False), ("dx",))),
+                outputs=lambda case, fns: _backward_through_time(case, fns, carry_a=False)),
         Mistake("the gradient from above, da[:, :, t], never enters: each step's activation gets it, added to "
                 "da_prevt from the step after.",
-                outputs=_keys(lambda case, fns: _backward_through_time(case, fns, from_above=False), ("dx",))),
+                outputs=lambda case, fns: _backward_through_time(case, fns, from_above=False)),
         Mistake("the loop runs forwards: backpropagation through time starts at the last step, where nothing comes "
                 "back from later steps, and walks back to the first (reversed(range(T_x))).",
-                outputs=_keys(lambda case, fns: _backward_through_time(case, fns, backwards=False), ("dx",))),
+                outputs=lambda case, fns: _backward_through_time(case, fns, backwards=False)),
         Mistake("the weight and bias gradients are the first step's only: the weights are shared by every step, so "
                 "each step's gradients must be added to the totals (+=), not replace them.",
-                outputs=_keys(lambda case, fns: _backward_through_time(case, fns, overwrite=True),
-                              WEIGHTS + BIASES)),
+                outputs=lambda case, fns: _backward_through_time(case, fns, overwrite=True)),
     ),
 )
 
