@@ -30,17 +30,17 @@ MISTAKES = [
      "dc = dc_next", WRONG_GRADIENTS, "comes through a⟨t⟩"),
     ("cell-backward-bias-flat", S10, "lstm_cell_backward", 'np.sum(dz, axis=1, keepdims=True)', "np.sum(dz, axis=1)",
      {"shapes and dtypes"}, "has shape"),
-    ("backward-dc-not-carried", S10, "lstm_backward", "dc = dc_prevt + da_next", "dc = da_next",
-     WRONG_GRADIENTS, "dc_prev is not carried back"),
-    ("backward-da-not-carried", S10, "lstm_backward", "da_next = da[:, :, t] + da_prevt", "da_next = da[:, :, t]",
-     WRONG_GRADIENTS, "da_prev is not carried back"),
-    # only the first step's weight gradients: no catalogued mistake fits, so the hint is the generic one
-    ("backward-weights-first-step-only", S10, "lstm_backward", "dW = dz @ inputs.T",
-     "dW = dz[:, :m] @ inputs[:, :m].T", WRONG_GRADIENTS, "over every step"),
-    # a missing transpose (issue 23): the inputs laid out example by example while dz is step by step (right
-    # at the edge sizes m = 1 or T_x = 1, where the two layouts agree)
-    ("backward-inputs-out-of-step", S10, "lstm_backward", "np.concatenate([a_prevs, x.transpose(0, 2, 1)])",
-     "np.concatenate([a_prevs.transpose(0, 2, 1), x])", {"values", "gradient check"}, "laid out step by step"),
+    ("backward-dc-not-carried", S10, "lstm_backward", "lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt,",
+     "lstm_cell_backward(da[:, :, t] + da_prevt, np.zeros((n_a, m)),", WRONG_GRADIENTS, "dc_prev is not carried back"),
+    ("backward-da-not-carried", S10, "lstm_backward", "lstm_cell_backward(da[:, :, t] + da_prevt,",
+     "lstm_cell_backward(da[:, :, t],", WRONG_GRADIENTS, "da_prev is not carried back"),
+    ("backward-nothing-from-above", S10, "lstm_backward", "lstm_cell_backward(da[:, :, t] + da_prevt,",
+     "lstm_cell_backward(da_prevt,", WRONG_GRADIENTS, "never enters"),
+    # the same as the reference where T_x = 1 (two of the three edge sizes), not at T_x = 2
+    ("backward-loop-forwards", S10, "lstm_backward", "for t in reversed(range(T_x)):", "for t in range(T_x):",
+     WRONG_GRADIENTS, "the loop runs forwards"),
+    ("backward-totals-overwritten", S10, "lstm_backward", "totals[name] += grads[name]", "totals[name] = grads[name]",
+     WRONG_GRADIENTS, "added to the totals (+=)"),
     ("peephole-missing", S10, "lstm_peephole_cell_forward", 'pf, pu, po = parameters["pf"], parameters["pu"], parameters["po"]',
      "pf = pu = po = 0.0", WRONG, "also gets p∗c⟨t-1⟩"),
 ]

@@ -9,7 +9,6 @@ from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, 
 from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, sequence_backward_case, sequence_backward_numeric
 from autograde.numeric import gradients as _gradients
 from autograde.specs.nb09 import BACKWARD_POINTS, BPTT_SIZES, FORWARD_POINTS, NO_SOFTMAX, _flat_bias
-from autograde.specs.nb04 import _close
 from autograde.specs.nb09 import _sigmoid
 
 STEM = "10_lstm"
@@ -190,7 +189,7 @@ lstm_forward = FunctionSpec(
     make_case=_sequence_case,
     points=FORWARD_POINTS,
     outputs=("a", "y_pred", "c", "caches"),
-    depends=("softmax",),
+    depends=("lstm_cell_forward",),
     sizes=SEQ_SIZES,
     edge_sizes=SEQ_EDGE,
     mistakes=(
@@ -259,75 +258,53 @@ _backward_case = sequence_backward_case("lstm_forward", lstm_parameters, "a", ca
 _backward_numeric = sequence_backward_numeric(KEYS, "a")
 
 
-def _uncarried(carry_a: bool, carry_c: bool):
-    """dx of backpropagation through time that does not carry da_prev or dc_prev back to the step before."""
-
-    def outputs(case, fns):
-        cell = fns("lstm_cell_backward")
-        da, (cache_list, x) = case.args["da"], case.args["caches"]
-        dx = np.zeros(x.shape)
-        da_prev, dc_prev = np.zeros_like(da[:, :, 0]), np.zeros_like(da[:, :, 0])
-        for t in reversed(range(da.shape[2])):
-            g = cell(da[:, :, t] + (da_prev if carry_a else 0), dc_prev if carry_c else 0 * dc_prev, cache_list[t])
-            dx[:, :, t], da_prev, dc_prev = g["dxt"], g["da_prev"], g["dc_prev"]
-        return {"dx": dx}
-
-    return outputs
-
-
-def _inputs_out_of_step(case, fns):
-    """The weight gradients when the inputs [a⟨t-1⟩, x⟨t⟩] of every step are laid out example by example
-    ((n_a + n_x, m, T_x), e.g. x without its transpose) while dz is laid out step by step ((4 n_a, T_x, m)):
-    the one product after the loop then pairs one step's dz with another step's or example's inputs."""
+def _backward_through_time(case, fns, *, carry_a=True, carry_c=True, from_above=True, backwards=True,
+                           overwrite=False):
+    """lstm_backward's outputs, built on the reference cell, with one of the loop's plausible mistakes. Every
+    output is compared: each mistake leaves some outputs right (all of them where T_x = 1 for some), and a
+    subset could match a student who is wrong elsewhere, for another reason."""
+    cell = fns("lstm_cell_backward")
     da, (cache_list, x) = case.args["da"], case.args["caches"]
-    p = cache_list[0][9]
-    n_a, m, T_x = da.shape
-    Wa = np.concatenate([p[k] for k in ("Wf", "Wu", "Wc", "Wo")])[:, :n_a]
-    dz = np.zeros((4 * n_a, T_x, m))
-    da_prev, dc_prev = np.zeros((n_a, m)), np.zeros((n_a, m))
-    for t in reversed(range(T_x)):
-        a_next, c_next, a_prev, c_prev, ft, it, cct, ot = cache_list[t][:8]
-        da_next = da[:, :, t] + da_prev
-        tanh_c = np.tanh(c_next)
-        dc = dc_prev + da_next * ot * (1 - tanh_c**2)
-        dz[:, t] = np.concatenate([dc * c_prev * ft * (1 - ft), dc * cct * it * (1 - it), dc * it * (1 - cct**2),
-                                   da_next * tanh_c * ot * (1 - ot)])
-        da_prev, dc_prev = Wa.T @ dz[:, t], dc * ft
-    inputs = np.concatenate([np.stack([c[A_PREV] for c in cache_list], axis=2), x]).reshape(-1, m * T_x)
-    dW = dz.reshape(4 * n_a, T_x * m) @ inputs.T
-    return {"dW" + g: dW[i * n_a:(i + 1) * n_a] for i, g in enumerate("fuco")}
+    dx = np.zeros(x.shape)
+    da_prev, dc_prev = np.zeros_like(da[:, :, 0]), np.zeros_like(da[:, :, 0])
+    totals: dict = {}
+    steps = range(da.shape[2])
+    for t in (reversed(steps) if backwards else steps):
+        g = cell((da[:, :, t] if from_above else 0) + (da_prev if carry_a else 0),
+                 dc_prev if carry_c else np.zeros_like(dc_prev), cache_list[t])
+        dx[:, :, t], da_prev, dc_prev = g["dxt"], g["da_prev"], g["dc_prev"]
+        for k in WEIGHTS + BIASES:
+            totals[k] = g[k] if overwrite or k not in totals else totals[k] + g[k]
+    return {"dx": dx, "da0": da_prev, **totals}
 
 
 WEIGHTS = ("dWf", "dWu", "dWc", "dWo")
 BIASES = ("dbf", "dbu", "dbc", "dbo")
 
-
-def _only_weights_wrong(out, ref, case):
-    """dx, da0 and every bias gradient right, some weight gradient wrong (whatever the cause)."""
-    return (all(_close(out, ref, k) for k in ("dx", "da0") + BIASES)
-            and not all(_close(out, ref, k) for k in WEIGHTS))
-
-
 lstm_backward = FunctionSpec(
     name="lstm_backward",
     make_case=_backward_case,
     points=BACKWARD_POINTS,
+    depends=("lstm_cell_backward",),
     sizes=BPTT_SIZES,
     edge_sizes=SEQ_EDGE,  # at T_x = 1 the forget gate acts on c<0> = 0 only: dWf and dbf are zero there
     gradient=Gradient(forward="lstm_forward", numeric=_backward_numeric),
     mistakes=(
-        Mistake("the weight gradients pair each step's dz with the inputs of another step or example: dz is laid out "
-                "step by step, (4 n_a, T_x, m), so the inputs [a⟨t-1⟩, x⟨t⟩] must be too, (n_a + n_x, T_x, m) "
-                "(x.transpose(0, 2, 1)), before the one product.", outputs=_inputs_out_of_step),
-        Mistake("dc_prev is not carried back: each step's memory-cell gradient is dc_prevt from the step after "
-                "plus what comes through its a⟨t⟩; the memory line is the LSTM's long path.",
-                outputs=_uncarried(carry_a=True, carry_c=False)),
+        Mistake("dc_prev is not carried back: each step's memory cell gets dc_prevt from the step after, along the "
+                "memory line, the LSTM's long path.",
+                outputs=lambda case, fns: _backward_through_time(case, fns, carry_c=False)),
         Mistake("da_prev is not carried back: at each step the gradient arriving from above, da[:, :, t], must be "
-                "added to da_prevt coming back from step t+1.", outputs=_uncarried(carry_a=False, carry_c=True)),
-        # generic: the evidence says where (the weights only), not which mistake
-        Mistake("dx, da0 and the bias gradients are right but the weight gradients are not: dW = Σ_t dz⟨t⟩ "
-                "[a⟨t-1⟩, x⟨t⟩]ᵀ over every step, each step's dz with that step's inputs; compare your product "
-                "after the loop with this sum.", when=_only_weights_wrong),
+                "added to da_prevt coming back from step t+1.",
+                outputs=lambda case, fns: _backward_through_time(case, fns, carry_a=False)),
+        Mistake("the gradient from above, da[:, :, t], never enters: each step's activation gets it, added to "
+                "da_prevt from the step after.",
+                outputs=lambda case, fns: _backward_through_time(case, fns, from_above=False)),
+        Mistake("the loop runs forwards: backpropagation through time starts at the last step, where nothing comes "
+                "back from later steps, and walks back to the first (reversed(range(T_x))).",
+                outputs=lambda case, fns: _backward_through_time(case, fns, backwards=False)),
+        Mistake("the weight and bias gradients are the first step's only: the weights are shared by every step, so "
+                "each step's gradients must be added to the totals (+=), not replace them.",
+                outputs=lambda case, fns: _backward_through_time(case, fns, overwrite=True)),
     ),
 )
 
