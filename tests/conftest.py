@@ -140,3 +140,21 @@ def run_interrupted(grader, plans, out) -> None:
             batch.run(grader, plans, out)
     finally:
         del grader.grade_plans  # the class's method again
+
+
+_EXECUTED: dict = {}
+
+
+def executed_solution(stem: str):
+    """The reference notebook run top to bottom in a fresh kernel, once per test session (the executions are
+    the slowest part of the suite; the tests only read them)."""
+    if stem not in _EXECUTED:
+        import nbformat
+        from nbclient import NotebookClient
+
+        path = solution_path(stem)
+        nb = nbformat.read(str(path), as_version=4)
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        _EXECUTED[stem] = nb
+    return _EXECUTED[stem]

@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 
 from autograde import specs
 from autograde.build import completed_notebook
-from conftest import ROOT, STEMS, solution_path
+from conftest import ROOT, STEMS, executed_solution
 
 S03 = "03_recurrent_neural_network"
 
@@ -37,7 +37,7 @@ def outputs_of(cell) -> tuple[str, list]:
 
 def test_solution_notebooks_execute_with_full_self_check_points():
     for stem in STEMS:
-        nb, _ = execute(solution_path(stem))  # (how long it takes: benchmarks/notebook_times.py)
+        nb = executed_solution(stem)  # (how long it takes: benchmarks/notebook_times.py)
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue

@@ -17,9 +17,8 @@ import re
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from conftest import solution_path
+from conftest import executed_solution
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -98,7 +97,4 @@ def test_the_check_finds_a_number_that_drifted_from_the_output():
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_every_quoted_number_is_printed_by_the_notebook(stem):
-    path = solution_path(stem)
-    nb = nbformat.read(str(path), as_version=4)
-    NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    assert unsupported_numbers(nb, FACTS.get(stem, {})) == []
+    assert unsupported_numbers(executed_solution(stem), FACTS.get(stem, {})) == []
