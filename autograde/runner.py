@@ -41,7 +41,8 @@ import numpy as np
 
 from autograde import frames, paths, wire
 from autograde.calls import call_case
-from autograde.worker import SANDBOX_FLAG
+from autograde.confine import SANDBOX_UID, SHM_BYTES, TMP_BYTES
+from autograde.worker import PRIVATE_FAILED, PRIVATE_FLAG, SANDBOX_FLAG
 from course_utils.notebooks import Cell
 
 
@@ -71,7 +72,7 @@ MAX_TEXT = 2000  # characters kept of any text from the student's process
 # ------------------------------------------------------------------------------------------------ sandbox
 
 # the grader's own files that the worker needs; nothing that computes or stores an answer
-SANDBOX_MODULES = ("__init__.py", "worker.py", "calls.py", "wire.py", "frames.py")
+SANDBOX_MODULES = ("__init__.py", "worker.py", "calls.py", "wire.py", "frames.py", "confine.py")
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 _hidden: set[Path] = set()
@@ -141,9 +142,19 @@ def _readable_roots() -> list[Path]:
     return out
 
 
-def _bwrap_command(command: list[str]) -> list[str]:
+def _bwrap_command(command: list[str], private: bool = True) -> list[str]:
+    """The bubblewrap command line. Everything the worker sees is read-only: the system and Python folders,
+    the grader's files, the sandbox's own root and /dev, and the empty folders covering what is hidden. With
+    ``private`` (the usual case), each function's child mounts its own fresh, size-bounded /tmp and /dev/shm
+    (:mod:`autograde.confine`); otherwise the sandbox gets one size-bounded /tmp and /dev/shm, which the
+    template empties after each function and checks empty (else the worker is not used again)."""
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+           "--proc", "/proc", "--dev", "/dev"]
+    if private:
+        # a non-zero uid: a nested user namespace cannot map uid 0 without privileges
+        cmd += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--dir", "/tmp"]
+    else:
+        cmd += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
     roots = _readable_roots()
     hidden = [h for h in _hidden_paths() if any(_within(h, r) for r in roots) or
               any(_within(r, h) for r in roots)]
@@ -151,34 +162,67 @@ def _bwrap_command(command: list[str]) -> list[str]:
     outer = [r for r in roots if r not in inner]
     for root in outer:
         cmd += ["--ro-bind", str(root), str(root)]
+    covers: list[str] = []
+
     def cover(shown: list[Path]) -> None:
         for h in hidden:  # a course, submission, secret or cache inside a folder shown: covered by an empty one
             if any(_within(h, r) for r in shown):  # hidden wins, even over a folder shown itself
-                cmd.extend(["--tmpfs", str(h)] if h.is_dir() or not h.exists() else ["--ro-bind", "/dev/null", str(h)])
+                if h.is_dir() or not h.exists():
+                    cmd.extend(["--tmpfs", str(h)])
+                    covers.append(str(h))
+                else:
+                    cmd.extend(["--ro-bind", "/dev/null", str(h)])
 
     cover(outer)
     for root in inner:  # Python or the grader's files inside the course folder: shown again, alone
         cmd += ["--ro-bind", str(root), str(root)]
     cover(inner)  # and what is hidden inside those, covered again
-    cmd += ["--chdir", "/tmp", "--setenv", SANDBOX_FLAG, "1", "--"]
-    return cmd + command
+    for folder in dict.fromkeys(covers):  # the empty covers are read-only too, then /dev and the root
+        cmd += ["--remount-ro", folder]
+    cmd += ["--remount-ro", "/dev", "--remount-ro", "/"]
+    cmd += ["--chdir", "/tmp", "--setenv", SANDBOX_FLAG, "1"]
+    if private:
+        cmd += ["--setenv", PRIVATE_FLAG, "1"]
+    return cmd + ["--"] + command
+
+
+def _probe(private: bool) -> subprocess.CompletedProcess:
+    # Python and both packages visible in the sandbox (importing NumPy too would make every grade 0.1-0.2 s
+    # slower); with private mounts, that they work and that the root is read-only
+    code = "import autograde, course_utils" + ("; from autograde import confine; confine.probe()" if private else "")
+    return subprocess.run(_bwrap_command([sys.executable, "-c", code], private), capture_output=True, text=True,
+                          timeout=60)
 
 
 @lru_cache(maxsize=1)
-def sandbox_status() -> tuple[bool, str]:
-    """(whether the bubblewrap sandbox is used, a line saying so)."""
-    if os.environ.get("AUTOGRADE_SANDBOX", "auto") == "none":
-        return False, "autograde: sandbox turned off (AUTOGRADE_SANDBOX=none): isolation is partial (process limits only)"
+def _sandbox() -> tuple[bool, bool, str]:
+    """(whether the bubblewrap sandbox is used, whether each function gets private mounts, a line saying so)."""
+    mode = os.environ.get("AUTOGRADE_SANDBOX", "auto")
+    if mode == "none":
+        return False, False, ("autograde: sandbox turned off (AUTOGRADE_SANDBOX=none): isolation is partial "
+                              "(process limits only)")
     if not sys.platform.startswith("linux") or shutil.which("bwrap") is None:
-        return False, ("autograde: bubblewrap (bwrap) is not available: student code runs with process limits "
-                       "only, so isolation is partial (no network or file-system isolation)")
-    # Python and both packages visible in the sandbox (importing NumPy too would make every grade 0.1-0.2 s slower)
-    probe = subprocess.run(_bwrap_command([sys.executable, "-c", "import autograde, course_utils"]),
-                           capture_output=True, text=True, timeout=60)
+        return False, False, ("autograde: bubblewrap (bwrap) is not available: student code runs with process "
+                              "limits only, so isolation is partial (no network or file-system isolation)")
+    reason = ""
+    if mode != "shared-tmp":  # AUTOGRADE_SANDBOX=shared-tmp tests the fallback
+        probe = _probe(True)
+        if probe.returncode == 0:
+            return True, True, "autograde: student code runs in a bubblewrap sandbox"
+        reason = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
+    probe = _probe(False)
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return False, f"autograde: bubblewrap does not work here ({reason}): isolation is partial (process limits only)"
-    return True, "autograde: student code runs in a bubblewrap sandbox"
+        return False, False, (f"autograde: bubblewrap does not work here ({reason}): isolation is partial "
+                              "(process limits only)")
+    return True, False, ("autograde: student code runs in a bubblewrap sandbox, without a private /tmp per "
+                         f"function ({reason or 'turned off'}): /tmp is emptied between functions instead")
+
+
+def sandbox_status() -> tuple[bool, str]:
+    """(whether the bubblewrap sandbox is used, a line saying so)."""
+    sandboxed, _, line = _sandbox()
+    return sandboxed, line
 
 
 def _limit(limits: Limits) -> Callable[[], None]:
@@ -323,34 +367,47 @@ def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
 
 
 class WorkerPool:
-    """Templates that have served a notebook and are ready for another, so that a batch does not start Python
-    and NumPy in a fresh sandbox for every notebook. Only in the bubblewrap sandbox, where the template empties
-    its PID namespace, /tmp, /dev/shm and System V IPC after every function (:mod:`autograde.worker`), so that
-    nothing a notebook's code did reaches the next notebook any more than the next function; with process
-    limits only, every notebook gets a fresh worker. A template is retired after ``max_notebooks`` notebooks
-    (its CPU time limit counts its whole life)."""
+    """Templates that have served a notebook and are ready for another notebook *of the same submission*, so
+    that a submission's notebooks do not each start Python and NumPy in a fresh sandbox. Only in the bubblewrap
+    sandbox, where each function runs in a fresh child with its own /tmp, /dev/shm and IPC, and the template
+    kills whatever it left and proves itself clean after every function (:mod:`autograde.worker`); a template
+    that cannot is closed. A template never serves another submission (``owner``): what one student's code
+    could leave in it is not proven absent, so it is not given to another student. A template is retired after
+    ``max_notebooks`` notebooks (its CPU time limit counts its whole life); at most ``max_idle`` wait."""
 
-    def __init__(self, max_notebooks: int = 50):
+    def __init__(self, max_notebooks: int = 50, max_idle: int = 4):
         self.max_notebooks = max_notebooks
-        self._idle: list[tuple[subprocess.Popen, socket.socket, int]] = []
+        self.max_idle = max_idle
+        self._idle: list[tuple[subprocess.Popen, socket.socket, int, Any]] = []
         self._lock = threading.Lock()
 
-    def take(self) -> tuple[subprocess.Popen, socket.socket, int] | None:
-        """An idle template (process, control socket, notebooks served), or None."""
+    def take(self, owner: Any = None) -> tuple[subprocess.Popen, socket.socket, int] | None:
+        """An idle template that served ``owner`` (process, control socket, notebooks served), or None."""
+        if owner is None:
+            return None
         with self._lock:
-            while self._idle:
-                proc, ctrl, served = self._idle.pop()
+            for k in range(len(self._idle) - 1, -1, -1):
+                proc, ctrl, served, who = self._idle[k]
+                if who != owner:
+                    continue
+                del self._idle[k]
                 if proc.poll() is None:
                     return proc, ctrl, served
                 ctrl.close()
         return None
 
-    def give(self, proc: subprocess.Popen, ctrl: socket.socket, served: int) -> bool:
-        """Keep a template that is alive and has served fewer than ``max_notebooks``; False if not taken."""
-        if served >= self.max_notebooks or proc.poll() is not None:
+    def give(self, proc: subprocess.Popen, ctrl: socket.socket, served: int, owner: Any = None) -> bool:
+        """Keep a template of ``owner`` that is alive and has served fewer than ``max_notebooks``; False if not
+        taken (the caller closes it)."""
+        if owner is None or served >= self.max_notebooks or proc.poll() is not None:
             return False
         with self._lock:
-            self._idle.append((proc, ctrl, served))
+            self._idle.append((proc, ctrl, served, owner))
+            evicted, self._idle = self._idle[:-self.max_idle], self._idle[-self.max_idle:]
+        for old, old_ctrl, _, _ in evicted:  # the oldest: submissions graded before
+            _kill_group(old)
+            old_ctrl.close()
+            old.wait()
         return True
 
     @classmethod
@@ -362,7 +419,7 @@ class WorkerPool:
         """Kill every idle template."""
         with self._lock:
             idle, self._idle = self._idle, []
-        for proc, ctrl, _ in idle:
+        for proc, ctrl, _, _ in idle:
             _kill_group(proc)
             ctrl.close()
             proc.wait()
@@ -380,10 +437,11 @@ class Session:
     """One notebook's worker: a template that runs each graded function, with the notebook's code, in a
     fresh child; taken from ``pool`` and given back to it when there is one."""
 
-    def __init__(self, cells: list[Cell], limits: Limits, pool: WorkerPool | None = None):
+    def __init__(self, cells: list[Cell], limits: Limits, pool: WorkerPool | None = None, owner: Any = None):
         self.cells = cells
         self.limits = limits
         self.pool = pool
+        self.owner = owner  # the submission: a worker from the pool serves only the notebooks of one
         self.served = 0  # notebooks the worker served before this one
         self.proc: subprocess.Popen | None = None
         self.ctrl: socket.socket | None = None
@@ -408,7 +466,7 @@ class Session:
 
     def _spawn(self) -> None:
         """Take a template from the pool, or start one; then give it the notebook's cells."""
-        idle = self.pool.take() if self.pool is not None else None
+        idle = self.pool.take(self.owner) if self.pool is not None else None
         if idle is not None:
             self.proc, self.ctrl, self.served = idle
         else:
@@ -420,9 +478,9 @@ class Session:
 
     def _start_worker(self) -> None:
         command = [sys.executable, "-m", "autograde.worker"]
-        sandboxed, _ = sandbox_status()
+        sandboxed, private, _ = _sandbox()
         if sandboxed:
-            command, cwd = _bwrap_command(command), None
+            command, cwd = _bwrap_command(command, private), None
         else:
             import tempfile
 
@@ -449,7 +507,7 @@ class Session:
         """The notebook is graded: give a healthy worker back to the pool, or else close it."""
         proc, ctrl = self.proc, self.ctrl
         if self.pool is not None and proc is not None and ctrl is not None and self.fatal is None \
-                and self._workdir is None and self.pool.give(proc, ctrl, self.served + 1):
+                and self._workdir is None and self.pool.give(proc, ctrl, self.served + 1, self.owner):
             self.proc = self.ctrl = None
             with _live_lock:
                 _live.discard(self)
@@ -474,6 +532,8 @@ class Session:
     def _describe_exit(self, status: int | None) -> str:
         if status is None:
             return "the student process stopped answering"
+        if status == PRIVATE_FAILED:
+            return "the sandbox could not give the function a private /tmp (no student code ran)"
         if status in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
             return f"used more than {self.limits.cpu} s of CPU time"
         if status < 0:
@@ -488,6 +548,8 @@ class Session:
         except frames.FrameError:
             return None
         status = message.get("status") if isinstance(message, dict) else None
+        if not (isinstance(message, dict) and message.get("clean") is True) and _sandbox()[0]:
+            self.close()  # a worker not proven clean serves no other function: the next gets a fresh one
         return status if type(status) is int else None
 
     # -- grading

@@ -35,6 +35,8 @@ from typing import Any, Callable
 from autograde import calls, frames, wire
 
 SANDBOX_FLAG = "AUTOGRADE_SANDBOXED"
+PRIVATE_FLAG = "AUTOGRADE_PRIVATE_TMP"  # set when each function's child mounts its own /tmp (autograde.confine)
+PRIVATE_FAILED = 75  # the child's exit status when it could not: no student code ran
 
 
 def _quiet_stdio() -> socket.socket:
@@ -92,6 +94,7 @@ def _child(request: dict, cells: list, sock: socket.socket) -> None:
     from course_utils import notebooks
 
     inp = out = sock
+    notebooks.provided = {}  # import_functions reads only what the grader hands in (nothing): no file is searched
     sys.modules["autograde.selfcheck"] = _selfcheck_stub()
     namespace = notebooks.kernel_namespace("__main__")
     errors = notebooks.exec_cells(cells, namespace, catch=BaseException)
@@ -155,8 +158,42 @@ def _remove_ipc() -> None:
                 remove(int(fields[1]))
 
 
-def _wipe() -> None:
-    """Leave nothing of a function for the next: other processes, files in /tmp and /dev/shm, IPC objects."""
+def _force_remove(path: str) -> None:
+    """Remove a file or a folder tree, whatever the permissions its owner (the student's process) gave it."""
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return
+    try:
+        os.chmod(path, 0o700)
+        for dirpath, dirnames, _ in os.walk(path):  # make every folder writable before descending into it
+            for d in dirnames:
+                full = os.path.join(dirpath, d)
+                if not os.path.islink(full):
+                    os.chmod(full, 0o700)
+    except (OSError, RecursionError):
+        pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _others() -> list[int]:
+    keep = {1, os.getpid(), os.getppid()}
+    return [int(e) for e in os.listdir("/proc") if e.isdigit() and int(e) not in keep]
+
+
+def _wipe() -> bool:
+    """Leave nothing of a function for the next: other processes, files in /tmp and /dev/shm, IPC objects.
+    True when the worker is then proven clean: no other process, /tmp and /dev/shm empty (with private mounts,
+    the function's own /tmp, /dev/shm and IPC were gone with its processes, and these are the sandbox's
+    read-only ones)."""
     _reap_strays()
     for folder in ("/tmp", "/dev/shm"):
         try:
@@ -164,15 +201,18 @@ def _wipe() -> None:
         except OSError:
             continue
         for entry in entries:
-            path = os.path.join(folder, entry)
-            try:
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    os.unlink(path)
-            except OSError:
-                pass
+            _force_remove(os.path.join(folder, entry))
     _remove_ipc()
+    try:
+        import time
+
+        for _ in range(100):  # killed processes leave /proc once reaped by PID 1
+            if not _others():
+                break
+            time.sleep(0.001)
+        return not _others() and not os.listdir("/tmp") and not os.listdir("/dev/shm")
+    except OSError:
+        return False
 
 
 TRUSTED = ("numpy", "course_utils")  # packages whose modules the template may import for the children
@@ -221,6 +261,7 @@ def main() -> int:
 
     cells: list = []
     sandboxed = _in_own_pid_namespace()
+    private = sandboxed and os.environ.get(PRIVATE_FLAG) == "1"
     while True:
         try:
             _, fds, _, _ = socket.recv_fds(ctrl, 1, 1)
@@ -245,15 +286,21 @@ def main() -> int:
                 ctrl.close()
                 for fd in fds[1:]:
                     os.close(fd)
+                if private:
+                    try:
+                        from autograde import confine
+
+                        confine.private_mounts()
+                    except OSError:
+                        os._exit(PRIVATE_FAILED)
                 _child(request, cells, socket.socket(fileno=fds[0]))
             finally:
                 os._exit(0)  # nothing the student's code registered (atexit, threads) runs after the answer
         for fd in fds:
             os.close(fd)
         _, status = os.waitpid(pid, 0)
-        if sandboxed:
-            _wipe()
-        frames.send(ctrl, {"type": "finished", "status": os.waitstatus_to_exitcode(status)})
+        clean = _wipe() if sandboxed else False
+        frames.send(ctrl, {"type": "finished", "status": os.waitstatus_to_exitcode(status), "clean": clean})
 
 
 if __name__ == "__main__":
