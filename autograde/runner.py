@@ -25,6 +25,7 @@ with process limits only, and :func:`sandbox_status` says that isolation is part
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -39,7 +40,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograde import frames, paths, wire
+from autograde import calls, frames, paths, wire
 from autograde.calls import call_case
 from autograde.confine import SANDBOX_UID, SHM_BYTES, TMP_BYTES
 from autograde.worker import PRIVATE_FAILED, PRIVATE_FLAG, SANDBOX_FLAG
@@ -337,19 +338,65 @@ class _Answerer:
         return {"type": "return", "value": res["outputs"]}
 
 
-def _cell_errors(message: Any) -> list[str]:
-    if not isinstance(message, dict) or message.get("type") != "ready" or set(message) != {"type", "cell_errors"}:
+def _ready(message: Any) -> tuple[list[str], str | None]:
+    """(cell errors, why the function is missing or None) from the child's first message."""
+    if not isinstance(message, dict) or message.get("type") != "ready" \
+            or set(message) != {"type", "cell_errors", "missing"}:
         raise _Violation("a message out of turn while the notebook's cells ran")
-    errors = message["cell_errors"]
+    errors, missing = message["cell_errors"], message["missing"]
     if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
         raise _Violation("a malformed list of cell errors")
-    return [_text(e) for e in errors[:MAX_CELL_ERRORS]]
+    if missing is not None and not isinstance(missing, str):
+        raise _Violation("a malformed answer about the function")
+    return [_text(e) for e in errors[:MAX_CELL_ERRORS]], None if missing is None else _text(missing)
 
 
-def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
-    """The result message, checked field by field."""
-    if set(message) == {"type", "missing"} and isinstance(message["missing"], str):
-        return Outcome(failure=_text(message["missing"]))
+_ERROR_TYPE = r"(?P<type>[A-Za-z][A-Za-z0-9_]*|an exception of the notebook's own class \(a subclass of " \
+              r"(?P<base>[A-Za-z][A-Za-z0-9_]*)\)|an exception)"
+_RAISED = re.compile(r"raised " + _ERROR_TYPE + r"(?: \(cell (?P<cell>\d{1,6}), line (?P<line>\d{1,7})\))?")
+_WIRE = re.compile(r"(?P<what>returned|replaced an input by) (?P<kind>.+?)(?:; " + re.escape(calls.PLAIN_DATA) + ")?")
+
+
+def _exception_names() -> frozenset[str]:
+    import builtins
+
+    return frozenset(n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)) | \
+        frozenset(n for m in (np.linalg, np.exceptions) for n, v in vars(m).items()
+                  if isinstance(v, type) and issubclass(v, BaseException))
+
+
+class _Errors:
+    """What a hidden case's report may say of an error, rebuilt by the grader from the child's text: the
+    exception's type (a built-in or NumPy class's name), a cell and line of the notebook that exist, or the
+    kind of an output that cannot cross. Nothing the student's process wrote passes through as it is: its
+    code can write anything on its own socket, the hidden inputs included."""
+
+    def __init__(self, cells: list[Cell]):
+        self.lines = {c.index: c.source.count("\n") + 1 for c in cells}
+        self.names = _exception_names()
+
+    def __call__(self, text: str) -> str:
+        if text == calls.NOT_IMPLEMENTED:
+            return text
+        m = _RAISED.fullmatch(text)
+        if m:
+            kind = m["type"]
+            if m["base"] is not None and m["base"] not in self.names or m["base"] is None and \
+                    kind != "an exception" and kind not in self.names:
+                kind = "an exception"
+            cell, line = m["cell"], m["line"]
+            where = f" (cell {int(cell)}, line {int(line)})" if cell and int(line) <= self.lines.get(int(cell), 0) \
+                else ""
+            return f"raised {kind}{where}"
+        m = _WIRE.fullmatch(text)
+        if m:
+            kind = m["kind"] if m["kind"] in calls.WIRE_KINDS else calls.WIRE_KINDS[-1]
+            return f"returned {kind}; {calls.PLAIN_DATA}" if m["what"] == "returned" else f"replaced an input by {kind}"
+        return "raised an exception"
+
+
+def _outcome(message: dict, n_cases: int, limits: Limits, errors: Callable[[str], str]) -> Outcome:
+    """The result message, checked field by field; error texts rebuilt by ``errors``."""
     cases = message.get("cases")
     if set(message) != {"type", "cases"} or not isinstance(cases, list) or len(cases) != n_cases:
         raise _Violation("a result that is not one answer per input")
@@ -358,7 +405,7 @@ def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
         if not isinstance(c, dict) or set(c) != {"outputs", "args_after", "error", "not_implemented"} \
                 or not (c["error"] is None or isinstance(c["error"], str)) or type(c["not_implemented"]) is not bool:
             raise _Violation("a result whose answers are not of the form {outputs, args_after, error, not_implemented}")
-        error = None if c["error"] is None else _text(c["error"])
+        error = None if c["error"] is None else errors(c["error"])
         if error and error.startswith("raised MemoryError"):
             error = f"used more than {limits.describe_memory()} of memory ({error.removeprefix('raised ')})"
         clean.append({"outputs": c["outputs"], "args_after": c["args_after"], "error": error,
@@ -529,17 +576,19 @@ class Session:
             self._workdir.cleanup()
             self._workdir = None
 
-    def _describe_exit(self, status: int | None) -> str:
+    def _describe_exit(self, status: int | None, hidden: bool = False) -> str:
+        """Why the child ended; with ``hidden`` (it had the hidden inputs), no number it could have chosen."""
         if status is None:
             return "the student process stopped answering"
-        if status == PRIVATE_FAILED:
+        if status == PRIVATE_FAILED and not hidden:
             return "the sandbox could not give the function a private /tmp (no student code ran)"
         if status in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
             return f"used more than {self.limits.cpu} s of CPU time"
         if status < 0:
-            return (f"the process was killed by signal {-status} before returning "
+            return (f"the process was killed by {'a signal' if hidden else f'signal {-status}'} before returning "
                     f"(a memory limit of {self.limits.describe_memory()} applies)")
-        return f"the process exited with status {status} before returning"
+        return "the process exited before returning" if hidden else \
+            f"the process exited with status {status} before returning"
 
     def _finished(self, deadline: float) -> int | None:
         """The child's exit status, as the template reports it once everything the function left is gone."""
@@ -567,8 +616,7 @@ class Session:
             if self.proc is None:
                 self._spawn()
             socket.send_fds(self.ctrl, [b"F"], [theirs.fileno()])
-            frames.send(self.ctrl, {"type": "function", "function": name, "reference": sorted(reference),
-                                    "cases": cases})
+            frames.send(self.ctrl, {"type": "function", "function": name, "reference": sorted(reference)})
         except OSError as exc:
             mine.close()
             self.close()
@@ -584,10 +632,17 @@ class Session:
         stage = "cells"
         deadline = self.deadline
         try:
-            errors = _cell_errors(frames.receive(data, deadline))
+            errors, missing = _ready(frames.receive(data, deadline))
             if self.cell_errors is None:
                 self.cell_errors = errors
+            if missing is not None:
+                outcome = Outcome(failure=missing)
+                if self._finished(time.monotonic() + 5) is None:
+                    self.close()
+                return outcome
             stage = "function"
+            data.settimeout(max(0.01, self.deadline - time.monotonic()))
+            frames.send(data, {"type": "cases", "cases": cases})
             timeout = min(self.limits.timeout, self.deadline - time.monotonic())
             deadline = time.monotonic() + max(0.1, timeout)
             while True:
@@ -598,7 +653,7 @@ class Session:
                     data.settimeout(max(0.01, deadline - time.monotonic()))
                     frames.send(data, reply)
                 elif kind == "result":
-                    outcome = _outcome(message, len(cases), self.limits)
+                    outcome = _outcome(message, len(cases), self.limits, _Errors(self.cells))
                     break
                 else:
                     raise _Violation("a message the grader does not understand")
@@ -624,7 +679,7 @@ class Session:
             status = self._finished(time.monotonic() + 5)
             if status is None:
                 self.close()
-            reason = self._describe_exit(status)
+            reason = self._describe_exit(status, hidden=stage != "cells")
             if stage == "cells":
                 self.fatal = f"the notebook's code could not be run: {reason}"
                 return Outcome(failure=self.fatal)

@@ -98,20 +98,25 @@ def _child(request: dict, cells: list, sock: socket.socket) -> None:
     sys.modules["autograde.selfcheck"] = _selfcheck_stub()
     namespace = notebooks.kernel_namespace("__main__")
     errors = notebooks.exec_cells(cells, namespace, catch=BaseException)
-    frames.send(out, {"type": "ready", "cell_errors": [e.message for e in errors]})
-
     name = request["function"]
     fn = namespace.get(name)
+    missing = None
     if not callable(fn):
         what = "no function" if fn is None else f"{name} is not a function, and no function"
-        frames.send(out, {"type": "result", "missing": f"{what} named {name} was defined (was it renamed or deleted?)"})
+        missing = f"{what} named {name} was defined (was it renamed or deleted?)"
+    # the hidden inputs come only now, after the cells ran: what the cells say (their errors) cannot show them
+    frames.send(out, {"type": "ready", "cell_errors": [e.message for e in errors], "missing": missing})
+    if missing is not None:
+        return
+    given = frames.receive(inp)
+    if not isinstance(given, dict) or given.get("type") != "cases" or not isinstance(given.get("cases"), list):
         return
     deps = {dep: _proxy(dep, dep, inp, out) for dep in request["reference"]}
 
     def resolve(ref: wire.FunctionRef) -> Callable:
         return _proxy(f"$test:{ref.name}", "f", inp, out)
 
-    results = calls.run_cases(fn, namespace, request["cases"], deps, resolve)
+    results = calls.run_cases(fn, namespace, given["cases"], deps, resolve, hidden=True)
     frames.send(out, {"type": "result", "cases": results})
 
 

@@ -161,15 +161,15 @@ def test_tampering_scores_no_more_than_an_honest_wrong_answer(fast_grader, tmp_p
 
 def test_failure_reasons_are_said_in_words(fast_grader, tmp_path):
     expect = {
-        "os-exit": "the process exited with status 0 before returning",
+        "os-exit": "the process exited before returning",
         "system-exit": "raised SystemExit",
         "keyboard-interrupt": "raised KeyboardInterrupt",
         "infinite-loop-ignoring-signals": "timed out after 3 s",
         "huge-allocation": "used more than 2 GiB of memory",
         "read-reference-from-disk": "FileNotFoundError",
         "read-stored-selfcheck-cases": "FileNotFoundError",
-        "objects-lying-about-equality": "returned an object of type",
-        "ndarray-subclass-lying": "returned an object of type",
+        "objects-lying-about-equality": "returned an object that is not plain data",
+        "ndarray-subclass-lying": "returned an object that is not plain data",
     }
     paths = [write_submission(tmp_path / name, S03, replaced_function(S03, "rnn_cell_forward", *ATTEMPTS[name]))
              for name in expect]
@@ -289,3 +289,67 @@ def test_solutions_hidden_even_when_python_is_installed_above_the_course(monkeyp
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "0", proc
     assert any(Path(solutions).iterdir())  # while the grader itself sees them
+
+
+# ------------------------------------------------------------ issue 20 item 2: no hidden input reaches a report
+
+_SEND = textwrap.dedent('''
+    import os, socket, stat, struct, json
+    def _forge(error):
+        """Write a result on every socket the process holds: the error text is the student's own."""
+        case = {"outputs": None, "args_after": {}, "error": error, "not_implemented": False}
+        tree = json.dumps({"type": "result", "cases": [case] * _N}).encode()
+        header = b'{"tree": ' + tree + b', "sizes": []}'
+        frame = struct.pack("<Q", len(header)) + header
+        for fd in range(3, 64):
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    socket.socket(fileno=os.dup(fd)).sendall(struct.pack("<Q", len(frame)) + frame)
+            except OSError:
+                pass
+        os._exit(0)
+''')
+
+LEAKS = {  # function of 03 -> a body that tries to put its hidden input into the report
+    "softmax": "def softmax(z):\n    raise ValueError('LEAK' + repr(z.tolist()))\n",
+    "rnn_cell_forward": ("def rnn_cell_forward(xt, a_prev, parameters):\n"
+                         "    raise type('LEAK' + str(abs(int(xt.flat[0] * 1e6))), (ValueError,), {})('x')\n"),
+    "rnn_forward": "def rnn_forward(x, a0, parameters):\n    _forge('raised LEAK' + repr(float(x.flat[0])))\n",
+    "compact_parameters": ("def compact_parameters(parameters):\n"
+                           "    os._exit(int(abs(parameters['Waa'].flat[0]) * 1000) % 200 + 17)\n"),
+}
+
+
+def test_no_hidden_input_or_exception_message_reaches_any_report(fast_grader, tmp_path):
+    from autograde import exports, feedback, report, specs
+
+    nb = json.loads(SOLUTIONS.read_text())
+    from conftest import solution_cell
+
+    for name, source in LEAKS.items():
+        solution_cell(nb, name)["source"] = source
+    from autograde.grade import prepare
+
+    n = len(prepare(S03, "rnn_forward", fast_grader.options.seed).cases)
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "student-forge", "metadata": {},
+                        "outputs": [], "source": _SEND + f"_N = {n}\n"})
+    (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
+    channels = {"json": json.dumps(result.to_json()), "feedback.html": feedback.page(result),
+                "gradescope": json.dumps(exports.gradescope(result)), "table": report.table([result])}
+    for channel, text in channels.items():
+        assert "LEAK" not in text, (channel, text[text.index("LEAK") - 200:text.index("LEAK") + 100])
+        assert "status 1" not in text and "status 2" not in text, channel
+    messages = {f.name: f.checks[1].message for f in result.notebooks[0].functions}
+    # what may be said: the type, the cell and line of the student's own code, the kind of input
+    assert "raised ValueError (cell" in messages["softmax"] and "(inputs: " in messages["softmax"], messages
+    assert "a subclass of ValueError" in messages["rnn_cell_forward"], messages
+    assert "exited before returning" in messages["compact_parameters"], messages
+
+
+def test_the_self_check_still_shows_the_whole_message():
+    from autograde.selfcheck import visible_result
+
+    ns: dict = {}
+    exec(LEAKS["softmax"], ns)
+    result, _ = visible_result(S03, "softmax", ns["softmax"])
+    assert "LEAK[" in result.checks[1].message, result.to_json()
