@@ -426,3 +426,28 @@ def test_nothing_crosses_on_the_dask_path_either(tmp_path):
     out = cluster.grade_batch(course_fingerprint(), opts.seed, opts.limits, batch)
     for (stem, _, owner), (functions, _) in zip(batch, out):
         _assert_full(functions, (owner, stem))
+
+
+# ------------------------------------------------ issue 17 part 4: graded as in a fresh kernel, top to bottom
+
+@pytest.mark.parametrize("cells", [
+    # a submodule no cell imports (the worker itself had imported it)
+    ("import course_utils\n_namespace = course_utils.notebooks.kernel_namespace\n",),
+    # a submodule imported only by a later cell (the worker imports every cell's modules up front)
+    ("import course_utils\n_namespace = course_utils.gradcheck.relative_error\n", "import course_utils.gradcheck\n"),
+], ids=["never-imported", "imported-later"])
+def test_a_module_not_yet_imported_is_not_there_as_in_jupyter(fast_grader, tmp_path, cells):
+    nb = replaced_function(S03, "softmax", _softmax("_namespace\n" + _HONEST_SOFTMAX), cells)
+    (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
+    softmax = function_result(result, "softmax")
+    assert softmax.score == 0, softmax.to_json()  # NameError: the cell that defined _namespace failed
+    assert any("AttributeError" in note for note in result.notebooks[0].notes), result.notebooks[0].notes
+
+
+def test_a_module_imported_before_use_is_there(fast_grader, tmp_path):
+    cells = ("import course_utils.gradcheck\nimport course_utils\n_namespace = course_utils.gradcheck.relative_error\n"
+             "from course_utils import nb10\nassert course_utils.nb08 is not None\n",)  # (nb10 imports nb09, nb08)
+    nb = replaced_function(S03, "softmax", _softmax("_namespace\n" + _HONEST_SOFTMAX), cells)
+    (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
+    softmax = function_result(result, "softmax")
+    assert softmax.score == softmax.max_score, (softmax.to_json(), result.notebooks[0].notes)
