@@ -69,6 +69,8 @@ class Outcome:
 MAX_CALLS = 20_000  # calls back to the grader (reference functions, test functions) per graded function
 MAX_CELL_ERRORS = 50
 MAX_TEXT = 2000  # characters kept of any text from the student's process
+COMPLEX_REFUSED = ("refused: complex numbers are not used in this course, and this function used them while graded "
+                   "(a backward pass must be computed by the chain rule, not by the complex-step method)")
 
 # ------------------------------------------------------------------------------------------------ sandbox
 
@@ -641,6 +643,7 @@ class Session:
                     self.close()
                 return outcome
             stage = "function"
+            used_complex = False
             data.settimeout(max(0.01, self.deadline - time.monotonic()))
             frames.send(data, {"type": "cases", "cases": cases})
             timeout = min(self.limits.timeout, self.deadline - time.monotonic())
@@ -648,12 +651,16 @@ class Session:
             while True:
                 message = frames.receive(data, deadline)
                 kind = message.get("type") if isinstance(message, dict) else None
-                if kind == "call":
+                if kind == "complex" and set(message) == {"type"}:
+                    used_complex = True
+                elif kind == "call":
                     reply = answer(message)
                     data.settimeout(max(0.01, deadline - time.monotonic()))
                     frames.send(data, reply)
                 elif kind == "result":
                     outcome = _outcome(message, len(cases), self.limits, _Errors(self.cells))
+                    if used_complex:
+                        outcome = Outcome(failure=COMPLEX_REFUSED)
                     break
                 else:
                     raise _Violation("a message the grader does not understand")

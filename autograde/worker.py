@@ -89,6 +89,52 @@ def _proxy(name: str, label: str, inp, out) -> Callable:
     return call
 
 
+def _guard_complex(report: Callable[[], None]) -> None:
+    """Report (once, to the grader, out of this process's reach) any complex number or array that a Python
+    function is called with, holds or returns, or whose method is called, while graded: no function of this
+    course needs complex numbers, and the complex-step method would differentiate the student's own forward pass
+    without backpropagation. The profiler cannot be turned off afterwards (an audit hook refuses it)."""
+    import threading
+
+    import numpy as np
+
+    seen = [False]
+    scalars = (complex, np.complexfloating)
+
+    def is_complex(v: Any) -> bool:
+        return isinstance(v, scalars) or isinstance(v, np.ndarray) and v.dtype.kind == "c"
+
+    def holds_complex(v: Any) -> bool:
+        if is_complex(v):
+            return True
+        if isinstance(v, (list, tuple)):
+            return any(is_complex(x) for x in v[:64])
+        if isinstance(v, dict):
+            return any(is_complex(x) for x in list(v.values())[:64])
+        return False
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if seen[0]:
+            return
+        if event == "c_call":
+            hit = is_complex(getattr(arg, "__self__", None))
+        elif event == "call" or event == "return":
+            hit = event == "return" and holds_complex(arg) or any(holds_complex(v) for v in frame.f_locals.values())
+        else:
+            return
+        if hit:
+            seen[0] = True
+            report()
+
+    def audit(event: str, args: Any) -> None:
+        if event in ("sys.setprofile", "sys.settrace"):
+            raise RuntimeError(f"{event} is not available while graded")
+
+    sys.setprofile(profile)
+    threading.setprofile(profile)
+    sys.addaudithook(audit)
+
+
 def _child(request: dict, cells: list, sock: socket.socket) -> None:
     """In the child: run the cells, then the function on every case, and say what came back."""
     from course_utils import notebooks
@@ -117,6 +163,7 @@ def _child(request: dict, cells: list, sock: socket.socket) -> None:
     def resolve(ref: wire.FunctionRef) -> Callable:
         return _proxy(f"$test:{ref.name}", "f", inp, out)
 
+    _guard_complex(lambda: frames.send(out, {"type": "complex"}))
     results = calls.run_cases(fn, namespace, given["cases"], deps, resolve, hidden=True)
     frames.send(out, {"type": "result", "cases": results})
 

@@ -353,3 +353,58 @@ def test_the_self_check_still_shows_the_whole_message():
     exec(LEAKS["softmax"], ns)
     result, _ = visible_result(S03, "softmax", ns["softmax"])
     assert "LEAK[" in result.checks[1].message, result.to_json()
+
+
+# ------------------------------------------------------ issue 20 item 5: the complex-step shortcut does not pay
+
+COMPLEX_STEP = {
+    ("06_language_model", "masked_loss"): textwrap.dedent('''
+        def masked_loss(logits, targets, mask):
+            n_y, m, T_y = logits.shape
+            rows, cols = np.arange(m)[:, None], np.arange(T_y)[None, :]
+
+            def forward(z):
+                z = z - np.max(z.real, axis=0, keepdims=True)
+                log_softmax = z - np.log(np.sum(np.exp(z), axis=0, keepdims=True))
+                return -np.sum(mask * log_softmax[targets, rows, cols]) / m
+
+            dlogits = np.zeros_like(logits)
+            for idx in np.ndindex(logits.shape):
+                z = logits.astype(complex)
+                z[idx] += 1e-30j
+                dlogits[idx] = forward(z).imag / 1e-30
+            return float(forward(logits).real), dlogits
+    '''),
+    ("09_gru", "simple_gru_cell_backward"): textwrap.dedent('''
+        def simple_gru_cell_backward(dc_next, cache):
+            c_next, c_prev, xt, gu, cct, parameters = cache
+            args = {"c_prev": c_prev, "xt": xt, **{k: parameters[k] for k in ("Wc", "bc", "Wu", "bu")}}
+
+            def loss(a):
+                concat = np.concatenate([a["c_prev"], a["xt"]])
+                cct = np.tanh(a["Wc"] @ concat + a["bc"])
+                gu = 1 / (1 + np.exp(-(a["Wu"] @ concat + a["bu"])))
+                return np.sum(dc_next * (gu * cct + (1 - gu) * a["c_prev"]))
+
+            grads = {}
+            for key in args:
+                grads[key] = np.zeros_like(args[key])
+                for idx in np.ndindex(args[key].shape):
+                    a = {k: v.astype(complex) for k, v in args.items()}
+                    a[key][idx] += 1e-30j
+                    grads[key][idx] = loss(a).imag / 1e-30
+            return {"dxt": grads["xt"], "dc_prev": grads["c_prev"], "dWc": grads["Wc"], "dbc": grads["bc"],
+                    "dWu": grads["Wu"], "dbu": grads["bu"]}
+    '''),
+}
+
+
+@pytest.mark.parametrize("stem,name", list(COMPLEX_STEP), ids=[n for _, n in COMPLEX_STEP])
+def test_a_backward_pass_by_the_complex_step_does_not_pay(fast_grader, tmp_path, stem, name):
+    nb = replaced_function(stem, name, COMPLEX_STEP[(stem, name)])
+    (result,) = fast_grader.grade([write_submission(tmp_path, stem, nb)])
+    fn = function_result(result, name)
+    assert fn.score == 0, fn.to_json()
+    assert "complex numbers are not used in this course" in fn.checks[0].message, fn.to_json()
+    others = [f for f in result.notebooks[0].functions if f.name != name]
+    assert all(f.score == f.max_score for f in others), [f.to_json() for f in others if f.score < f.max_score]
