@@ -382,6 +382,11 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
             _judge_case(prep, spec, i, case, res, value_check, problems, hints, worst, worst_ref, excess, analytic)
         finally:
             _known.reset(token)
+    answered = [(i, r["outputs"]) for i, r in enumerate(results) if not r.get("error")]
+    for c in ("values", "edge"):
+        wrong = hints.pop(f"{c}:cases", [])
+        if wrong:
+            hints[c] = _hint_for(prep, wrong, answered)
     _finish(prep, spec, ids, by_id, problems, hints, worst, worst_ref, excess, analytic)
     return FunctionResult(spec.name, checks)
 
@@ -408,8 +413,7 @@ def _judge_case(prep: Prepared, spec: FunctionSpec, i: int, case: Case, res: dic
         problems["shapes"].append((case.label, structure[0]))
     if values and value_check in problems:
         problems[value_check].append((case.label, _values_text(values, failing)))
-        if hints[value_check] is None:
-            hints[value_check] = _hint(prep, i, out, failing)
+        hints.setdefault(f"{value_check}:cases", []).append((i, out, failing))
     if "distribution" in problems and case.context.get("distribution"):
         try:
             wrong = spec.distribution(out, prep.expected[i], case)
@@ -470,7 +474,35 @@ def _e(x: float, hidden: bool) -> str:
     return f"{x:.1e}"
 
 
+# An error above this (relative) is the size of float32 rounding (its epsilon is 1.2e-7; a float32 intermediate
+# cast back loses about 1e-8 to 1e-6): the right structure computed in the wrong precision. Centred finite
+# differences of a float64 forward pass (step 1e-5) land far below it, at about 1e-10.
+FLOAT32_BAND = float(np.finfo(np.float32).eps) / 16
+FLOAT32_HINT = ("the error has the size of float32 rounding (about 7 significant digits): compute every array in "
+                "float64, as the course does (no dtype=np.float32 or .astype(np.float32) on the way)")
+
+
+def _float32_like(failing: list[tuple]) -> bool:
+    """Whether every wrong leaf is off by a relative error in the float32 band (see FLOAT32_BAND)."""
+    if not failing:
+        return False
+    for _, o, r in failing:
+        if not isinstance(o, np.ndarray) or not isinstance(r, np.ndarray) or o.size != r.size or not r.size:
+            return False
+        o = o.reshape(r.shape).astype(np.float64)
+        scale = float(np.max(np.abs(r)))
+        if not np.all(np.isfinite(o)) or scale == 0:
+            return False
+        rel = float(np.max(np.abs(o - r))) / scale
+        if not FLOAT32_BAND <= rel <= 1e-5:
+            return False
+    return True
+
+
 def _not_analytic(label: str, err: float, analytic: float, hidden: bool = False) -> str:
+    if err >= FLOAT32_BAND:  # the right structure in the wrong precision: no accusation
+        return (f"{label} agrees with the reference only to a relative error of {_e(err, hidden)}, where a "
+                f"gradient computed in float64 agrees to better than {analytic:.0e}: {FLOAT32_HINT}")
     return (f"{label} agrees with the reference only to a relative error of {_e(err, hidden)}, where a gradient computed "
             f"by backpropagation agrees to better than {analytic:.0e}: it looks computed by finite differences, "
             "not by the chain rule")
@@ -536,6 +568,88 @@ def _settle(chk: CheckResult, problems: list[tuple[str, str]], ok: str, hint: st
     more = len(problems) - 1
     message = f"{text} (inputs: {label})" + (f"; wrong on {more} more input{'s' if more > 1 else ''}" if more else "")
     chk.passed, chk.message = False, message + (f". Hint: {hint}" if hint else "")
+
+
+STUB_HINT = ("nothing seems computed yet: the output is {what}. Write the function's body (see its docstring) "
+             "before looking for a mistake.")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two outputs are the same data (numbers to a tolerance)."""
+    structure: list[str] = []
+    leaves: list[tuple] = []
+    try:
+        walk(a, b, "", structure, leaves)
+    except Exception:  # noqa: BLE001 - data of unexpected kinds are simply not the same
+        return False
+    return not structure and all(_close(o, r) for _, o, r in leaves)
+
+
+def _trivial(value: Any, case: Case) -> bool:
+    """Whether an output is what a function that computes nothing returns: one of its inputs passed through,
+    zeros, or nothing."""
+    if value is None or isinstance(value, (str, list, tuple, dict)) and len(value) == 0:
+        return True
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and not np.any(value):
+        return True
+    if _is_number(value) and value == 0:
+        return True
+    return any(_same(value, arg) for arg in case.args.values()
+               if isinstance(arg, (np.ndarray, list, tuple, dict)) or _is_number(arg))
+
+
+def _wrong_parts_trivial(prep: Prepared, i: int, out: Any) -> bool:
+    """Whether every top-level output that is wrong on case i is trivial (see _trivial)."""
+    outs, refs = name_outputs(out, prep.spec), name_outputs(prep.expected[i], prep.spec)
+    wrong = [k for k in refs if k not in outs or not _same(outs[k], refs[k])]
+    return bool(wrong) and all(k in outs and _trivial(outs[k], prep.cases[i]) for k in wrong)
+
+
+def _stub(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -> str | None:
+    """When the answers look like a stub's: what the output is, for STUB_HINT."""
+    expected = [prep.expected[i] for i, _ in answered]
+    if len(answered) >= 2 and all(_same(out, answered[0][1]) for _, out in answered[1:]) \
+            and not all(_same(e, expected[0]) for e in expected[1:]):
+        return "the same whatever the input"
+    if all(_wrong_parts_trivial(prep, i, out) for i, out, _ in wrong):
+        return "an input returned unchanged, zeros or nothing"
+    return None
+
+
+def _hint_for(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -> str | None:
+    """The hint of a value check from all its wrong answers ``(case index, output, failing leaves)``: a stub
+    is told so; a mistake's hint is given only when every wrong answer fits that mistake (an answer the
+    mistake does not explain contradicts it) and at least one does so with an output that is not trivial (a
+    stub's output equals some mistakes' by accident, such as a per-array clip that leaves small arrays as they
+    are); otherwise the generic hints of the first wrong answer."""
+    what = _stub(prep, wrong, answered)
+    if what:
+        return STUB_HINT.format(what=what)
+    for j, mistake in enumerate(prep.spec.mistakes):
+        evidence, contradicted = False, False
+        for i, out, _ in wrong:
+            try:
+                if mistake.outputs is not None:
+                    expected_wrong = prep.mistake_outputs(i, j)
+                    if expected_wrong is None:
+                        continue
+                    fits = _matches(out, expected_wrong, prep.spec)
+                    informative = fits and not all(_trivial(v, prep.cases[i]) for v in expected_wrong.values())
+                else:
+                    fits = bool(mistake.when is not None and mistake.when(out, prep.expected[i], prep.cases[i]))
+                    informative = fits and not _wrong_parts_trivial(prep, i, out)
+            except Exception:  # noqa: BLE001 - a hint that cannot be computed is no evidence
+                continue
+            if not fits:
+                contradicted = True
+                break
+            evidence = evidence or informative
+        if evidence and not contradicted:
+            return mistake.hint
+    i, out, failing = wrong[0]
+    if all(_float32_like(f) for _, _, f in wrong):
+        return FLOAT32_HINT + "."
+    return _generic_hint(failing) or _gradient_values_hint(prep, i, out)
 
 
 def _hint(prep: Prepared, i: int, out: Any, failing: list[tuple]) -> str | None:

@@ -408,3 +408,59 @@ def test_a_backward_pass_by_the_complex_step_does_not_pay(fast_grader, tmp_path,
     assert "complex numbers are not used in this course" in fn.checks[0].message, fn.to_json()
     others = [f for f in result.notebooks[0].functions if f.name != name]
     assert all(f.score == f.max_score for f in others), [f.to_json() for f in others if f.score < f.max_score]
+
+
+# -------------------------------------------------- issue 20 item 6: a hint only when the evidence fits it
+
+STUBS = {
+    ("08_vanishing_gradients", "clip_by_global_norm"): (  # identity: each array "clipped by its own norm"?
+        "def clip_by_global_norm(gradients, max_norm):\n"
+        "    return {k: g.copy() for k, g in gradients.items()}, float(max_norm)\n", ("its own norm", "square root")),
+    ("02_notation", "build_vocabulary"): (  # the special tokens alone: "min_count"?
+        "def build_vocabulary(sentences, min_count=1, max_size=None):\n    return ['<UNK>', '<EOS>']\n",
+        ("count >= min_count", "max_size counts", "Hint: the")),
+}
+
+
+@pytest.mark.parametrize("stem,name", list(STUBS), ids=[n for _, n in STUBS])
+def test_a_stub_is_told_nothing_was_attempted_not_a_mistake_hint(fast_grader, tmp_path, stem, name):
+    source, wrong_hints = STUBS[(stem, name)]
+    (result,) = fast_grader.grade([write_submission(tmp_path, stem, replaced_function(stem, name, source))])
+    fn = function_result(result, name)
+    messages = " ".join(c.message for c in fn.checks if not c.passed)
+    assert fn.score < fn.max_score, fn.to_json()
+    assert not any(h in messages for h in wrong_hints), messages
+    assert "nothing seems computed" in messages, messages
+
+
+# ------------------------------------- issue 20 item 4: float32 precision is not called finite differences
+
+def test_an_honest_float32_backward_pass_gets_a_float32_hint_not_an_accusation():
+    import numpy as np
+
+    from autograde import reference
+    from autograde.checks import judge
+    from autograde.spec import HIDDEN_SEED
+
+    def f32(v):
+        if isinstance(v, np.ndarray):
+            return v.astype(np.float32)
+        if isinstance(v, dict):
+            return {k: f32(x) for k, x in v.items()}
+        if isinstance(v, (tuple, list)):
+            return type(v)(f32(x) for x in v)
+        return v
+
+    stem, name = "09_gru", "gru_cell_backward"
+    prep = reference.prepare(stem, name, HIDDEN_SEED)
+    backward = reference.namespace(stem)[name]
+    results = []
+    for case in prep.cases:  # the reference's own code, run on float32 copies, cast back to float64
+        out = backward(*f32(list(case.args.values())))
+        out = {k: v.astype(np.float64) for k, v in out.items()}
+        results.append({"outputs": out, "args_after": case.args, "error": None, "not_implemented": False})
+    result = judge(prep, results)
+    messages = " ".join(c.message for c in result.checks if not c.passed)
+    assert result.score < result.max_score, result.to_json()  # float64 is asked for: values are lost
+    assert "looks computed by finite differences" not in messages, messages
+    assert "float32" in messages, messages
