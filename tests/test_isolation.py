@@ -278,12 +278,33 @@ _PROBE = textwrap.dedent(f'''
     _SKIP = ("/proc", "/sys")
     _ALLOWED = ("/tmp", "/dev/shm")
 
+    def _mounts():
+        """Every mount of this process's view that a function could have written: the writable ones, and every
+        in-memory file system (the sandbox's root, /dev, /tmp, covers), read-only or not. Host folders bound
+        read-only (/usr, Python, the grader's files) are read-only for the kernel, whatever the permissions."""
+        out = []
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                fields, fstype = left.split(), right.split()[0]
+                point, options = fields[4].replace("\\040", " "), fields[5].split(",")
+                if point.startswith(_SKIP):
+                    continue
+                if "rw" in options or fstype in ("tmpfs", "devtmpfs", "ramfs", "mqueue"):
+                    out.append(point)
+        return sorted(set(out))
+
     def _walk():
-        for dirpath, dirnames, filenames in os.walk("/", followlinks=False):
-            if dirpath.startswith(_SKIP):
-                dirnames[:] = []
-                continue
-            yield dirpath, dirnames, filenames
+        mounts = _mounts()
+        for top in mounts:
+            for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+                if dirpath.startswith(_SKIP):
+                    dirnames[:] = []
+                    continue
+                # a folder that is another mount is walked as that mount (or not at all, if read-only)
+                dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in mounts
+                               and not os.path.ismount(os.path.join(dirpath, d))]
+                yield dirpath, dirnames, filenames
 
     def _plant():
         nb = {{"nbformat": 4, "nbformat_minor": 5, "metadata": {{}}, "cells": [{{"cell_type": "code",
@@ -405,7 +426,7 @@ def test_no_file_ipc_or_planted_notebook_crosses_functions_notebooks_or_students
         write_submission(tmp_path / who, S03, nb03)
         write_submission(tmp_path / who, S04, nb04)
         subs.append(tmp_path / who)
-    grader = Grader(Options(jobs=1, limits=Limits(timeout=20.0, notebook_timeout=120.0)))
+    grader = Grader(Options(jobs=1, limits=Limits(timeout=60.0, notebook_timeout=300.0)))
     results = grader.grade(subs)
     for who, result in zip("ab", results):
         _assert_full([f for nb in result.notebooks for f in nb.functions], who)
@@ -418,7 +439,7 @@ def test_nothing_crosses_on_the_dask_path_either(tmp_path):
     from autograde.grade import course_fingerprint, read_cells
     from autograde.reference import demo_cell_ids
 
-    opts = Options(jobs=1, limits=Limits(timeout=20.0, notebook_timeout=120.0))
+    opts = Options(jobs=1, limits=Limits(timeout=60.0, notebook_timeout=300.0))
     batch = []
     for owner, (who, (nb03, nb04)) in enumerate(_isolation_class().items()):
         for stem, nb in ((S03, nb03), (S04, nb04)):
