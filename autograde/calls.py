@@ -7,6 +7,7 @@ is a dict ``{"outputs", "args_after", "error", "not_implemented"}`` of plain dat
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any, Callable
 
@@ -98,14 +99,17 @@ def wire_kind(exc: Exception) -> str:
     return WIRE_KINDS[5]
 
 
-def call_case(fn: Callable, args: dict, resolve: Resolver = local_test_function, hidden: bool = False) -> dict:
+def call_case(fn: Callable, args: dict, resolve: Resolver = local_test_function, hidden: bool = False,
+              watch: Any = None) -> dict:
     """Call ``fn`` positionally with a copy of ``args``; return its outputs and the arguments afterwards.
     With ``hidden`` (the grader's hidden inputs), an error is described without any text of the student's
-    code: :func:`describe_hidden`, :data:`WIRE_KINDS`."""
+    code: :func:`describe_hidden`, :data:`WIRE_KINDS`. ``watch``, a context manager, is entered around the
+    call of ``fn`` alone (the worker's watch for complex numbers)."""
     given = {k: _resolve(v, resolve) for k, v in wire.copy(args).items()}
     result: dict[str, Any] = {"outputs": None, "args_after": None, "error": None, "not_implemented": False}
     try:
-        out = fn(*given.values())
+        with watch if watch is not None else contextlib.nullcontext():
+            out = fn(*given.values())
     except NotImplementedError:
         result["error"], result["not_implemented"] = NOT_IMPLEMENTED, True
         return result
@@ -125,7 +129,7 @@ def call_case(fn: Callable, args: dict, resolve: Resolver = local_test_function,
 
 
 def run_cases(fn: Callable, namespace: dict, cases: list[dict], deps: dict[str, Callable],
-              resolve: Resolver = local_test_function, hidden: bool = False) -> list[dict]:
+              resolve: Resolver = local_test_function, hidden: bool = False, watch: Any = None) -> list[dict]:
     """Call ``fn`` on each case's arguments with the functions in ``deps`` standing in for the graded
     functions it can reach in ``namespace`` (the globals ``fn`` sees): by name, and under any other name that
     holds the same function object (``cell = rnn_cell_forward``). Everything is restored afterwards."""
@@ -143,7 +147,7 @@ def run_cases(fn: Callable, namespace: dict, cases: list[dict], deps: dict[str, 
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            return [call_case(fn, args, resolve, hidden) for args in cases]
+            return [call_case(fn, args, resolve, hidden, watch) for args in cases]
     finally:
         for name, value in reversed(saved):
             if value is missing:

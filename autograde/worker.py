@@ -24,6 +24,7 @@ starting Python and NumPy in a fresh sandbox costs more than grading a small not
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -76,10 +77,11 @@ def _selfcheck_stub() -> types.ModuleType:
     return module
 
 
-def _proxy(name: str, label: str, inp, out) -> Callable:
+def _proxy(name: str, label: str, inp, out, watch: "_ComplexWatch | None" = None) -> Callable:
     def call(*args: Any, **kwargs: Any) -> Any:
-        frames.send(out, {"type": "call", "name": name, "args": list(args), "kwargs": kwargs})
-        reply = frames.receive(inp)
+        with watch.paused() if watch is not None else contextlib.nullcontext():
+            frames.send(out, {"type": "call", "name": name, "args": list(args), "kwargs": kwargs})
+            reply = frames.receive(inp)
         if not isinstance(reply, dict) or reply.get("type") != "return":
             message = reply.get("message") if isinstance(reply, dict) else None
             raise RuntimeError(message if isinstance(message, str) else f"{label} failed")
@@ -89,50 +91,92 @@ def _proxy(name: str, label: str, inp, out) -> Callable:
     return call
 
 
-def _guard_complex(report: Callable[[], None]) -> None:
-    """Report (once, to the grader, out of this process's reach) any complex number or array that a Python
-    function is called with, holds or returns, or whose method is called, while graded: no function of this
-    course needs complex numbers, and the complex-step method would differentiate the student's own forward pass
-    without backpropagation. The profiler cannot be turned off afterwards (an audit hook refuses it)."""
-    import threading
+class _ComplexWatch:
+    """Reports (once, to the grader, out of this process's reach) any complex number or array that one of the
+    notebook's Python functions is called with, holds or returns, or whose method is called, while the graded
+    function runs: no function of this course needs complex numbers, and the complex-step method would
+    differentiate the student's own forward pass without backpropagation. The profiler is on only while the
+    student's code runs (not while the grader's own code copies data or calls back), and an audit hook refuses
+    ``sys.setprofile``/``sys.settrace`` to anyone else."""
 
-    import numpy as np
+    def __init__(self, report: Callable[[], None]):
+        import threading
 
-    seen = [False]
-    scalars = (complex, np.complexfloating)
+        import numpy as np
 
-    def is_complex(v: Any) -> bool:
-        return isinstance(v, scalars) or isinstance(v, np.ndarray) and v.dtype.kind == "c"
+        self.report, self.seen, self._permit = report, False, False
+        self.threading = threading
+        scalars = (complex, np.complexfloating)
+        ndarray = np.ndarray
 
-    def holds_complex(v: Any) -> bool:
-        if is_complex(v):
-            return True
-        if isinstance(v, (list, tuple)):
-            return any(is_complex(x) for x in v[:64])
-        if isinstance(v, dict):
-            return any(is_complex(x) for x in list(v.values())[:64])
-        return False
+        def is_complex(v: Any) -> bool:
+            return isinstance(v, scalars) or isinstance(v, ndarray) and v.dtype.kind == "c"
 
-    def profile(frame: Any, event: str, arg: Any) -> None:
-        if seen[0]:
-            return
-        if event == "c_call":
-            hit = is_complex(getattr(arg, "__self__", None))
-        elif event == "call" or event == "return":
-            hit = event == "return" and holds_complex(arg) or any(holds_complex(v) for v in frame.f_locals.values())
-        else:
-            return
-        if hit:
-            seen[0] = True
-            report()
+        def holds_complex(v: Any) -> bool:
+            if is_complex(v):
+                return True
+            if isinstance(v, (list, tuple)):
+                return any(is_complex(x) for x in v[:64])
+            if isinstance(v, dict):
+                return any(is_complex(x) for x in list(v.values())[:64])
+            return False
 
-    def audit(event: str, args: Any) -> None:
-        if event in ("sys.setprofile", "sys.settrace"):
-            raise RuntimeError(f"{event} is not available while graded")
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            # kept cheap: called on every call and return; only the notebook's own functions are looked into
+            if event == "c_call":
+                target = getattr(arg, "__self__", None)
+                if target.__class__ is not ndarray or target.dtype.kind != "c":
+                    return
+            elif event == "call" or event == "return":
+                if self.seen or not frame.f_code.co_filename.startswith("<cell"):
+                    return
+                if not (event == "return" and holds_complex(arg)
+                        or any(holds_complex(v) for v in frame.f_locals.values())):
+                    return
+            else:
+                return
+            if not self.seen:
+                self.seen = True
+                self.report()
 
-    sys.setprofile(profile)
-    threading.setprofile(profile)
-    sys.addaudithook(audit)
+        def audit(event: str, args: Any) -> None:
+            if event in ("sys.setprofile", "sys.settrace") and not self._permit:
+                raise RuntimeError(f"{event} is not available while graded")
+
+        self.profile = profile
+        sys.addaudithook(audit)
+
+    def _set(self, fn: Any) -> None:
+        self._permit = True
+        try:
+            sys.setprofile(fn)
+            self.threading.setprofile(fn)
+        finally:
+            self._permit = False
+
+    def __enter__(self) -> "_ComplexWatch":
+        self._set(self.profile)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._set(None)
+
+    def paused(self) -> "_Paused":
+        return _Paused(self)
+
+
+class _Paused:
+    def __init__(self, watch: _ComplexWatch):
+        self.watch, self.was = watch, None
+
+    def __enter__(self) -> None:
+        self.was = sys.getprofile()
+        if self.was is not None:
+            self.watch._set(None)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.was is not None:
+            self.watch._set(self.was)
 
 
 def _child(request: dict, cells: list, sock: socket.socket) -> None:
@@ -158,13 +202,13 @@ def _child(request: dict, cells: list, sock: socket.socket) -> None:
     given = frames.receive(inp)
     if not isinstance(given, dict) or given.get("type") != "cases" or not isinstance(given.get("cases"), list):
         return
-    deps = {dep: _proxy(dep, dep, inp, out) for dep in request["reference"]}
+    watch = _ComplexWatch(lambda: frames.send(out, {"type": "complex"}))
+    deps = {dep: _proxy(dep, dep, inp, out, watch) for dep in request["reference"]}
 
     def resolve(ref: wire.FunctionRef) -> Callable:
-        return _proxy(f"$test:{ref.name}", "f", inp, out)
+        return _proxy(f"$test:{ref.name}", "f", inp, out, watch)
 
-    _guard_complex(lambda: frames.send(out, {"type": "complex"}))
-    results = calls.run_cases(fn, namespace, given["cases"], deps, resolve, hidden=True)
+    results = calls.run_cases(fn, namespace, given["cases"], deps, resolve, hidden=True, watch=watch)
     frames.send(out, {"type": "result", "cases": results})
 
 
