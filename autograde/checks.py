@@ -599,10 +599,15 @@ def _trivial(value: Any, case: Case) -> bool:
 
 
 def _wrong_parts_trivial(prep: Prepared, i: int, out: Any) -> bool:
-    """Whether every top-level output that is wrong on case i is trivial (see _trivial)."""
+    """Whether case i's answer looks like a stub's: every top-level output that is wrong is trivial (see
+    _trivial), and none that is right shows work (a right output that is not trivial, such as correctly
+    clipped arrays beside a wrong norm, is work done)."""
     outs, refs = name_outputs(out, prep.spec), name_outputs(prep.expected[i], prep.spec)
+    case = prep.cases[i]
     wrong = [k for k in refs if k not in outs or not _same(outs[k], refs[k])]
-    return bool(wrong) and all(k in outs and _trivial(outs[k], prep.cases[i]) for k in wrong)
+    right = [k for k in refs if k not in wrong]
+    return bool(wrong) and all(k in outs and _trivial(outs[k], case) for k in wrong) \
+        and all(_trivial(outs[k], case) for k in right)
 
 
 def _stub(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -> str | None:
@@ -616,53 +621,43 @@ def _stub(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -
     return None
 
 
+def _fits(prep: Prepared, j: int, i: int, out: Any) -> tuple[bool, bool] | None:
+    """(whether case i's answer fits mistake j, whether informatively: not by a trivial output), or None when
+    the mistake says nothing about this case."""
+    mistake = prep.spec.mistakes[j]
+    try:
+        if mistake.outputs is not None:
+            expected_wrong = prep.mistake_outputs(i, j)
+            if expected_wrong is None:
+                return None
+            fits = _matches(out, expected_wrong, prep.spec)
+            return fits, fits and not all(_trivial(v, prep.cases[i]) for v in expected_wrong.values())
+        fits = bool(mistake.when is not None and mistake.when(out, prep.expected[i], prep.cases[i]))
+        return fits, fits and not _wrong_parts_trivial(prep, i, out)
+    except Exception:  # noqa: BLE001 - a hint that cannot be computed is no evidence
+        return None
+
+
 def _hint_for(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -> str | None:
-    """The hint of a value check from all its wrong answers ``(case index, output, failing leaves)``: a stub
-    is told so; a mistake's hint is given only when every wrong answer fits that mistake (an answer the
-    mistake does not explain contradicts it) and at least one does so with an output that is not trivial (a
-    stub's output equals some mistakes' by accident, such as a per-array clip that leaves small arrays as they
-    are); otherwise the generic hints of the first wrong answer."""
+    """The hint of a value check from all its wrong answers ``(case index, output, failing leaves)``. A stub is
+    told so. A mistake's hint needs evidence that fits it: first a mistake that every wrong answer fits (one of
+    them by an output that is not trivial: a stub's output equals some mistakes' by accident, such as a
+    per-array clip that leaves small arrays as they are), else one that the first wrong answer fits by a
+    non-trivial output (some mistakes show only on some inputs); otherwise the generic hints."""
     what = _stub(prep, wrong, answered)
     if what:
         return STUB_HINT.format(what=what)
     for j, mistake in enumerate(prep.spec.mistakes):
-        evidence, contradicted = False, False
-        for i, out, _ in wrong:
-            try:
-                if mistake.outputs is not None:
-                    expected_wrong = prep.mistake_outputs(i, j)
-                    if expected_wrong is None:
-                        continue
-                    fits = _matches(out, expected_wrong, prep.spec)
-                    informative = fits and not all(_trivial(v, prep.cases[i]) for v in expected_wrong.values())
-                else:
-                    fits = bool(mistake.when is not None and mistake.when(out, prep.expected[i], prep.cases[i]))
-                    informative = fits and not _wrong_parts_trivial(prep, i, out)
-            except Exception:  # noqa: BLE001 - a hint that cannot be computed is no evidence
-                continue
-            if not fits:
-                contradicted = True
-                break
-            evidence = evidence or informative
-        if evidence and not contradicted:
+        verdicts = [v for v in (_fits(prep, j, i, out) for i, out, _ in wrong) if v is not None]
+        if verdicts and all(fits for fits, _ in verdicts) and any(informative for _, informative in verdicts):
             return mistake.hint
     i, out, failing = wrong[0]
+    for j, mistake in enumerate(prep.spec.mistakes):
+        verdict = _fits(prep, j, i, out)
+        if verdict is not None and verdict[1]:
+            return mistake.hint
     if all(_float32_like(f) for _, _, f in wrong):
         return FLOAT32_HINT + "."
-    return _generic_hint(failing) or _gradient_values_hint(prep, i, out)
-
-
-def _hint(prep: Prepared, i: int, out: Any, failing: list[tuple]) -> str | None:
-    for j, mistake in enumerate(prep.spec.mistakes):
-        try:
-            if mistake.outputs is not None:
-                wrong = prep.mistake_outputs(i, j)
-                if wrong is not None and _matches(out, wrong, prep.spec):
-                    return mistake.hint
-            elif mistake.when is not None and mistake.when(out, prep.expected[i], prep.cases[i]):
-                return mistake.hint
-        except Exception:  # noqa: BLE001 - a hint that cannot be computed is no hint
-            continue
     return _generic_hint(failing) or _gradient_values_hint(prep, i, out)
 
 
