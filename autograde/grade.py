@@ -285,7 +285,7 @@ class Grader:
     def __init__(self, options: Options | None = None, progress: Callable[[int], None] | None = None):
         self.options = options or Options()
         self.progress = progress or (lambda n: None)
-        # in the sandbox, a worker serves notebook after notebook (see WorkerPool); closed by close_workers()
+        # in the sandbox, a worker serves one submission's notebooks (see WorkerPool); closed by close_workers()
         self.pool = WorkerPool.if_sandboxed()
 
     def close_workers(self) -> None:

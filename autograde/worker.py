@@ -6,20 +6,27 @@ template reads a notebook's cells (``{"type": "notebook"}``), compiles them and 
 modules they import (trusted code, installed with the grader), then for each function receives a socket of its
 own (passed over the control socket) and forks a child, which
 
-1. runs the notebook's cells in a fresh namespace like a kernel's (``display``, ``get_ipython``) and says
-   ``{"type": "ready", "cell_errors": [...]}``;
+0. in the sandbox, mounts its own fresh, size-bounded /tmp and /dev/shm in its own user, mount and IPC
+   namespaces, on a file system that is otherwise read-only (:mod:`autograde.confine`);
+1. runs the notebook's cells in a fresh namespace like a kernel's (``display``, ``get_ipython``), where the
+   modules the template imported are invisible until a cell imports them (:class:`_FreshKernel`), and says
+   ``{"type": "ready", "cell_errors": [...], "missing": ...}``; only then does it receive the (hidden) inputs,
+   ``{"type": "cases"}``, so that nothing the cells say can hold them;
 2. calls the function on each case with every other graded function it can reach standing in as a call
    back to the grader (``{"type": "call"}``, answered with the reference's outputs: no reference code is
-   here), and so are the test functions a case passes as an argument;
+   here), and so are the test functions a case passes as an argument; an error is described by its type and
+   place only (:func:`autograde.calls.describe_hidden`), and any complex number met is reported
+   (``{"type": "complex"}``, :class:`_ComplexWatch`);
 3. says ``{"type": "result", "cases": [...]}`` and exits.
 
-When the child is gone the template kills whatever it left running, empties /tmp and /dev/shm and removes
-System V IPC objects, then says ``{"type": "finished", "status": exit status}`` on the control socket, which
-no student code can reach (the child closes it first, and the template is not dumpable, so not traceable).
-Each function thus starts from the notebook's code alone: nothing one function does or leaves behind reaches
-the next, and what the student's code writes on its own socket concerns its own function only. That is also
-why, in the sandbox, one template serves several notebooks in turn (:class:`autograde.runner.WorkerPool`):
-starting Python and NumPy in a fresh sandbox costs more than grading a small notebook.
+When the child is gone the template kills whatever it left running, empties /tmp and /dev/shm (where they are
+the sandbox's own) and removes System V IPC objects, then says ``{"type": "finished", "status": exit status,
+"clean": bool}`` on the control socket, which no student code can reach (the child closes it first, and the
+template is not dumpable, so not traceable); a template not proven clean is closed by the grader. Each function
+thus starts from the notebook's code alone: nothing one function does or leaves behind reaches the next, and
+what the student's code writes on its own socket concerns its own function only. That is also why, in the
+sandbox, one template serves the notebooks of one submission in turn (:class:`autograde.runner.WorkerPool`),
+never another submission's: starting Python and NumPy in a fresh sandbox costs more than grading a small notebook.
 """
 
 from __future__ import annotations
