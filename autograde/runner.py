@@ -13,7 +13,8 @@ or malformed), the whole worker — its process group and, in the sandbox, its P
 function scores 0 with the reason, and the next function gets a fresh worker: failures stay local.
 
 Sandbox: on Linux with bubblewrap (``bwrap``), the worker runs with no network, no capabilities, its own PID
-and IPC namespaces, an empty /tmp as working folder, a minimal environment, and a read-only view of the system
+and IPC namespaces, a file system that is read-only everywhere (each function's child mounts its own fresh,
+size-bounded /tmp and /dev/shm: :mod:`autograde.confine`), a minimal environment, and a read-only view of the system
 folders, of the Python it runs (its interpreter, standard library and site-packages, wherever they are
 installed) and of the few files of the grader it needs: not of the course (``solutions/``, the specs, the
 test functions, git history), the grader's output, the secret of the hidden inputs, the cache of the
