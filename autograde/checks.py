@@ -8,6 +8,8 @@ recognisable; they never show hidden inputs or reference code.
 
 from __future__ import annotations
 
+import contextvars
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -39,9 +41,50 @@ class Prepared:
     # self-check cases keep 12 significant digits, and answers replayed from them carry that rounding into the
     # student's gradients (~1e-11), so the self-check only flags what is clearly not backpropagation
     analytic_floor: float = 0.0
+    # hidden inputs (the grader's): no message shows a value derived from them (see _Redact); the self-check's
+    # visible cases say everything
+    hidden: bool = True
 
 
 # ------------------------------------------------------------------------------------------ comparing data
+
+# While a hidden case is judged: the sizes the report may show (those of the case's inputs and of the
+# reference's outputs, which the input's label already gives away). Messages then show no number taken from the
+# student's output (a shape, a count, a value, a ratio, an error's digits): the student's code computes them
+# with the hidden inputs at hand, and could make them spell those inputs out. None: a visible case, say all.
+_known: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar("known_sizes", default=None)
+
+
+def _sizes(value: Any, out: set[int], depth: int = 0) -> None:
+    if depth > 40:
+        return
+    if isinstance(value, np.ndarray):
+        out.update(value.shape)
+        out.add(value.size)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _sizes(v, out, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        out.add(len(value))
+        for v in value:
+            _sizes(v, out, depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        out.add(value)
+
+
+def _shown(*numbers: int) -> bool:
+    """Whether numbers taken from the student's output may be shown (always, for a visible case)."""
+    known = _known.get()
+    return known is None or all(n in known for n in numbers)
+
+
+def _magnitude(x: float) -> str:
+    """An error as a hidden case's report gives it: its order of magnitude only."""
+    if _known.get() is None:
+        return f"{x:.3g}"
+    if not x > 0 or not math.isfinite(x):
+        return f"{x:.3g}"
+    return f"about 1e{math.floor(math.log10(x)):+03d}"
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
@@ -95,7 +138,8 @@ def walk(out: Any, ref: Any, path: str, structure: list[str], leaves: list[tuple
             if isinstance(ref, np.ndarray) and not isinstance(out, np.ndarray):
                 structure.append(f"{name} is a number, expected an array of shape {ref.shape}")
             elif out_arr.shape != ref_arr.shape:
-                structure.append(f"{name} has shape {out_arr.shape}, expected {ref_arr.shape}")
+                structure.append(f"{name} has shape {out_arr.shape}, expected {ref_arr.shape}"
+                                 if _shown(*out_arr.shape) else f"{name} does not have the expected shape {ref_arr.shape}")
             elif isinstance(out, np.ndarray) and isinstance(ref, np.ndarray) and out.dtype != ref.dtype:
                 structure.append(f"{name} has dtype {out.dtype}, expected {ref.dtype}")
             leaves.append((name, out_arr, ref_arr))
@@ -110,7 +154,8 @@ def walk(out: Any, ref: Any, path: str, structure: list[str], leaves: list[tuple
             _missing_leaves(ref, path, text, leaves)
             return
         if len(out) != len(ref):
-            structure.append(f"{name} has {len(out)} items, expected {len(ref)}")
+            structure.append(f"{name} has {len(out)} items, expected {len(ref)}" if _shown(len(out)) else
+                             f"{name} does not have the {len(ref)} items expected")
         if len(out) > len(ref):  # items the reference does not have are a wrong value too (words after <EOS>)
             leaves.append((f"the number of items of {name}", np.asarray(len(out)), np.asarray(len(ref))))
         for i, r in enumerate(ref):
@@ -119,9 +164,10 @@ def walk(out: Any, ref: Any, path: str, structure: list[str], leaves: list[tuple
             else:
                 _missing_leaves(r, _join(path, f"[{i}]"), f"{_join(path, f'[{i}]')} is missing", leaves)
         if len(out) > len(ref):  # items the reference does not have are wrong values too
-            leaves.append((_join(path, f"[{len(ref)}]"), Missing(f"{name} has {len(out) - len(ref)} more "
-                                                                  f"item{'s' if len(out) - len(ref) > 1 else ''} "
-                                                                  f"than expected"), np.zeros(0)))
+            extra = len(out) - len(ref)
+            leaves.append((_join(path, f"[{len(ref)}]"), Missing(
+                f"{name} has {extra} more item{'s' if extra > 1 else ''} than expected" if _shown(len(out)) else
+                f"{name} has more items than expected"), np.zeros(0)))
     elif isinstance(ref, dict):
         if not isinstance(out, dict):
             keys = ", ".join(map(str, ref))
@@ -171,8 +217,8 @@ def _leaves(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[tup
         _missing_leaves(refs, "", text, leaves)
     elif spec.outputs is not None:
         if len(out) != len(spec.outputs):
-            structure.append(f"the function returned {len(out)} values, expected {len(spec.outputs)} "
-                             f"({', '.join(spec.outputs)})")
+            structure.append(f"the function returned {len(out) if _shown(len(out)) else 'another number of'} values, "
+                             f"expected {len(spec.outputs)} ({', '.join(spec.outputs)})")
         walk(name_outputs(out, spec), refs, "", structure, leaves)
     else:
         walk(out, ref, "", structure, leaves)
@@ -193,11 +239,14 @@ def _compare(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[st
             continue
         if not isinstance(r, np.ndarray):
             if o != r:
-                values.append(f"{name} is {_short(o)}, expected {_short(r)}")
+                values.append(f"{name} is {_short(o)}, expected {_short(r)}" if _known.get() is None else
+                              f"{name} is not the expected {_kind(r).removeprefix('a ')}")
                 failing.append((name, o, r))
             continue
         if o.size != r.size:
-            values.append(f"{name} cannot be compared: it has {o.size} {'items' if o.ndim == 1 and r.ndim == 1 else 'entries'}, expected {r.size}")
+            what = 'items' if o.ndim == 1 and r.ndim == 1 else 'entries'
+            values.append(f"{name} cannot be compared: it has {o.size} {what}, expected {r.size}" if _shown(o.size)
+                          else f"{name} cannot be compared: it does not have the {r.size} {what} expected")
             failing.append((name, o, r))
             continue
         o = o.reshape(r.shape).astype(np.float64)
@@ -208,8 +257,9 @@ def _compare(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[st
         elif not np.allclose(o, r, rtol=rtol, atol=atol):
             err = float(np.max(np.abs(o - r)))
             scale = float(np.max(np.abs(r))) if r.size else 0.0
-            rel = f", relative {err / scale:.2g}" if scale > 0 else ""
-            values.append(f"{name} differs from the expected value by up to {err:.3g}{rel}")
+            rel = (f", relative {err / scale:.2g}" if _known.get() is None else
+                   f", relative {_magnitude(err / scale)}") if scale > 0 else ""
+            values.append(f"{name} differs from the expected value by up to {_magnitude(err)}{rel}")
             failing.append((name, o, r))
     return structure, values, failing
 
@@ -270,6 +320,9 @@ def _generic_hint(failing: list[tuple]) -> str | None:
     if mask.sum() >= 4:  # fewer entries can be proportional by chance (two softmax gradients always are)
         ratio = o[mask] / r[mask]
         if np.allclose(ratio, ratio[0], rtol=1e-6) and not np.isclose(ratio[0], 1.0) and abs(ratio[0]) > 1e-9:
+            simple = any(np.isclose(abs(ratio[0]), k) or np.isclose(abs(ratio[0]), 1 / k) for k in range(1, 11))
+            if _known.get() is not None and not simple:  # a ratio of the student's choosing, not a slip's
+                return f"{name} is off by a constant factor."
             return f"{name} is off by a constant factor of {ratio[0]:.4g}."
     return None
 
@@ -321,59 +374,83 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
         analytic = max(analytic, prep.analytic_floor)
     for i, (case, res) in enumerate(zip(prep.cases, results)):
         value_check = "edge" if case.edge else "values"
-        if res.get("error"):
-            for c in ids:
-                if c in ("shapes", "unchanged", "gradients", value_check) or (c == "distribution"
-                                                                           and case.context.get("distribution")):
-                    problems[c].append((case.label, res["error"]))
-            continue
-        out = res["outputs"]
-        structure, values, failing = _compare(out, prep.expected[i], spec)
-        if not _answered(out, prep.expected[i], spec):
-            for c in ("shapes", "unchanged", "gradients"):
-                if c in problems:
-                    problems[c].append((case.label, structure[0] if structure else "no output"))
-            if value_check in problems and values:
-                problems[value_check].append((case.label, _values_text(values, failing)))
-            continue
-        if structure and "shapes" in problems:
-            problems["shapes"].append((case.label, structure[0]))
-        if values and value_check in problems:
-            problems[value_check].append((case.label, _values_text(values, failing)))
-            if hints[value_check] is None:
-                hints[value_check] = _hint(prep, i, out, failing)
-        if "distribution" in problems and case.context.get("distribution"):
-            try:
-                wrong = spec.distribution(out, prep.expected[i], case)
-            except Exception as exc:  # noqa: BLE001 - an output of the wrong kind cannot be tested
-                wrong = f"the output could not be tested ({type(exc).__name__})"
-            if wrong:
-                problems["distribution"].append((case.label, wrong))
-        if "unchanged" in problems:
-            changed = _changed_inputs(case.args, res.get("args_after"))
-            if changed:
-                problems["unchanged"].append((case.label, f"{changed} was modified in place; {spec.unchanged_hint}"))
-        if spec.gradient and prep.numeric is not None:
-            bad_analytic = []
-            for key, num in prep.numeric[i].items():
-                got = _gradient_output(out, key, spec)
-                ref = _gradient_output(prep.expected[i], key, spec)
-                label = key or "the output"
-                ok = isinstance(got, np.ndarray) and got.size == num.size
-                err = relative_error(got.reshape(num.shape), num) if ok else float("inf")
-                err_ref = relative_error(got.reshape(ref.shape), ref) if ok else float("inf")
-                # the reference's own error against the target is the floor of what can be asked (a finite
-                # difference near a zero of the gradient cannot do better than the reference does there)
-                floor = max(spec.gradient.tolerance, 10 * relative_error(ref.reshape(num.shape), num))
-                worst[label] = max(worst.get(label, 0.0), err)
-                worst_ref[label] = max(worst_ref.get(label, 0.0), err_ref)
-                excess[label] = max(excess.get(label, 0.0), err / floor)
-                if analytic is not None and analytic < err_ref < 1e-4:
-                    bad_analytic.append((label, err_ref))
-            if bad_analytic and not values and value_check in problems:
-                label, err_ref = max(bad_analytic, key=lambda t: t[1])
-                problems[value_check].append((case.label, _not_analytic(label, err_ref, analytic)))
+        known: set[int] = set()
+        if prep.hidden:
+            _sizes(case.args, known)
+            _sizes(prep.expected[i], known)
+        token = _known.set(frozenset(known) if prep.hidden else None)
+        try:
+            _judge_case(prep, spec, i, case, res, value_check, problems, hints, worst, worst_ref, excess, analytic)
+        finally:
+            _known.reset(token)
+    answered = [(i, r["outputs"]) for i, r in enumerate(results) if not r.get("error")]
+    for c in ("values", "edge"):
+        wrong = hints.pop(f"{c}:cases", [])
+        if wrong:
+            hints[c] = _hint_for(prep, wrong, answered)
+    _finish(prep, spec, ids, by_id, problems, hints, worst, worst_ref, excess, analytic)
+    return FunctionResult(spec.name, checks, Status.RAISED if any(r.get("error") for r in results) else Status.ANSWERED)
 
+
+def _judge_case(prep: Prepared, spec: FunctionSpec, i: int, case: Case, res: dict, value_check: str,
+                problems: dict, hints: dict, worst: dict, worst_ref: dict, excess: dict,
+                analytic: float | None) -> None:
+    if res.get("error"):
+        for c in problems:
+            if c in ("shapes", "unchanged", "gradients", value_check) or (c == "distribution"
+                                                                       and case.context.get("distribution")):
+                problems[c].append((case.label, res["error"]))
+        return
+    out = res["outputs"]
+    structure, values, failing = _compare(out, prep.expected[i], spec)
+    if not _answered(out, prep.expected[i], spec):
+        for c in ("shapes", "unchanged", "gradients"):
+            if c in problems:
+                problems[c].append((case.label, structure[0] if structure else "no output"))
+        if value_check in problems and values:
+            problems[value_check].append((case.label, _values_text(values, failing)))
+        return
+    if structure and "shapes" in problems:
+        problems["shapes"].append((case.label, structure[0]))
+    if values and value_check in problems:
+        problems[value_check].append((case.label, _values_text(values, failing)))
+        hints.setdefault(f"{value_check}:cases", []).append((i, out, failing))
+    if "distribution" in problems and case.context.get("distribution"):
+        try:
+            wrong = spec.distribution(out, prep.expected[i], case)
+        except Exception as exc:  # noqa: BLE001 - an output of the wrong kind cannot be tested
+            wrong = f"the output could not be tested ({type(exc).__name__})"
+        if wrong:
+            problems["distribution"].append((case.label, wrong))
+    if "unchanged" in problems:
+        changed = _changed_inputs(case.args, res.get("args_after"))
+        if changed:
+            problems["unchanged"].append((case.label, f"{changed} was modified in place; {spec.unchanged_hint}"))
+    if spec.gradient and prep.numeric is not None:
+        bad_analytic = []
+        for key, num in prep.numeric[i].items():
+            got = _gradient_output(out, key, spec)
+            ref = _gradient_output(prep.expected[i], key, spec)
+            label = key or "the output"
+            ok = isinstance(got, np.ndarray) and got.size == num.size
+            err = relative_error(got.reshape(num.shape), num) if ok else float("inf")
+            err_ref = relative_error(got.reshape(ref.shape), ref) if ok else float("inf")
+            # the reference's own error against the target is the floor of what can be asked (a finite
+            # difference near a zero of the gradient cannot do better than the reference does there)
+            floor = max(spec.gradient.tolerance, 10 * relative_error(ref.reshape(num.shape), num))
+            worst[label] = max(worst.get(label, 0.0), err)
+            worst_ref[label] = max(worst_ref.get(label, 0.0), err_ref)
+            excess[label] = max(excess.get(label, 0.0), err / floor)
+            if analytic is not None and analytic < err_ref < 1e-4:
+                bad_analytic.append((label, err_ref))
+        if bad_analytic and not values and value_check in problems:
+            label, err_ref = max(bad_analytic, key=lambda t: t[1])
+            problems[value_check].append((case.label, _not_analytic(label, err_ref, analytic, prep.hidden)))
+
+
+
+def _finish(prep: Prepared, spec: FunctionSpec, ids: list[str], by_id: dict, problems: dict, hints: dict,
+            worst: dict, worst_ref: dict, excess: dict, analytic: float | None) -> None:
     n_cases = {"values": sum(not c.edge for c in prep.cases), "edge": sum(c.edge for c in prep.cases)}
     oks = {"shapes": "every output has the expected shape and dtype",
            "values": f"matches the reference solution on {_inputs(n_cases['values'])}",
@@ -385,15 +462,49 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
             _settle(by_id[c], problems[c], oks[c], hints.get(c))
     if "gradients" in by_id:
         _gradient_verdict(by_id["gradients"], prep, problems["gradients"], worst, worst_ref, excess, analytic)
-    return FunctionResult(spec.name, checks, Status.RAISED if any(r.get("error") for r in results) else Status.ANSWERED)
 
 
 def _inputs(n: int) -> str:
     return {1: "the one input", 2: "both inputs"}.get(n, f"all {n} inputs")
 
 
-def _not_analytic(label: str, err: float, analytic: float) -> str:
-    return (f"{label} agrees with the reference only to a relative error of {err:.1e}, where a gradient computed "
+def _e(x: float, hidden: bool) -> str:
+    """A relative error in a message: for hidden inputs, its order of magnitude only (see _known)."""
+    if hidden and x > 0 and math.isfinite(x):
+        return f"~1e{math.floor(math.log10(x)):+03d}"
+    return f"{x:.1e}"
+
+
+# An error above this (relative) is the size of float32 rounding (its epsilon is 1.2e-7; a float32 intermediate
+# cast back loses about 1e-8 to 1e-6): the right structure computed in the wrong precision. Centred finite
+# differences of a float64 forward pass (step 1e-5) land far below it, at about 1e-10.
+FLOAT32_BAND = float(np.finfo(np.float32).eps) / 16
+FLOAT32_HINT = ("the error has the size of float32 rounding (about 7 significant digits): compute every array in "
+                "float64, as the course does (no dtype=np.float32 or .astype(np.float32) on the way)")
+
+
+def _float32_like(failing: list[tuple]) -> bool:
+    """Whether every wrong leaf is off by a relative error in the float32 band (see FLOAT32_BAND)."""
+    if not failing:
+        return False
+    for _, o, r in failing:
+        if not isinstance(o, np.ndarray) or not isinstance(r, np.ndarray) or o.size != r.size or not r.size:
+            return False
+        o = o.reshape(r.shape).astype(np.float64)
+        scale = float(np.max(np.abs(r)))
+        if not np.all(np.isfinite(o)) or scale == 0:
+            return False
+        rel = float(np.max(np.abs(o - r))) / scale
+        if not FLOAT32_BAND <= rel <= 1e-5:
+            return False
+    return True
+
+
+def _not_analytic(label: str, err: float, analytic: float, hidden: bool = False) -> str:
+    if err >= FLOAT32_BAND:  # the right structure in the wrong precision: no accusation
+        return (f"{label} agrees with the reference only to a relative error of {_e(err, hidden)}, where a "
+                f"gradient computed in float64 agrees to better than {analytic:.0e}: {FLOAT32_HINT}")
+    return (f"{label} agrees with the reference only to a relative error of {_e(err, hidden)}, where a gradient computed "
             f"by backpropagation agrees to better than {analytic:.0e}: it looks computed by finite differences, "
             "not by the chain rule")
 
@@ -409,8 +520,8 @@ def _gradient_verdict(chk: CheckResult, prep: Prepared, problems: list, worst: d
         return
     against = f"finite differences of {grad.forward}" if grad.forward else "the exact gradient"
     bad = [k for k, v in excess.items() if not v < 1]
-    summary = ", ".join(f"{k} {v:.1e}{' ✗' if k in bad else ''}" for k, v in worst.items())
-    reference = ", ".join(f"{k} {v:.1e}" for k, v in worst_ref.items())
+    summary = ", ".join(f"{k} {_e(v, prep.hidden)}{' ✗' if k in bad else ''}" for k, v in worst.items())
+    reference = ", ".join(f"{k} {_e(v, prep.hidden)}" for k, v in worst_ref.items())
     text = f"relative error per key (worst input) against {against}: {summary}; against the reference: {reference}"
     if bad:
         hint = gradient_hint(grad, bad, list(worst))
@@ -419,7 +530,7 @@ def _gradient_verdict(chk: CheckResult, prep: Prepared, problems: list, worst: d
     numeric_looking = [k for k, v in worst_ref.items() if analytic is not None and not v <= analytic]
     if numeric_looking:
         k = max(numeric_looking, key=lambda key: worst_ref[key])
-        chk.passed, chk.message = False, f"{_not_analytic(k, worst_ref[k], analytic)} ({text})"
+        chk.passed, chk.message = False, f"{_not_analytic(k, worst_ref[k], analytic, prep.hidden)} ({text})"
     else:
         chk.passed, chk.message = True, text
 
@@ -459,17 +570,94 @@ def _settle(chk: CheckResult, problems: list[tuple[str, str]], ok: str, hint: st
     chk.passed, chk.message, chk.hint = False, message, hint or None
 
 
-def _hint(prep: Prepared, i: int, out: Any, failing: list[tuple]) -> str | None:
+STUB_HINT = ("nothing seems computed yet: the output is {what}. Write the function's body (see its docstring) "
+             "before looking for a mistake.")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two outputs are the same data (numbers to a tolerance)."""
+    structure: list[str] = []
+    leaves: list[tuple] = []
+    try:
+        walk(a, b, "", structure, leaves)
+    except Exception:  # noqa: BLE001 - data of unexpected kinds are simply not the same
+        return False
+    return not structure and all(_close(o, r) for _, o, r in leaves)
+
+
+def _trivial(value: Any, case: Case) -> bool:
+    """Whether an output is what a function that computes nothing returns: one of its inputs passed through,
+    zeros, or nothing."""
+    if value is None or isinstance(value, (str, list, tuple, dict)) and len(value) == 0:
+        return True
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and not np.any(value):
+        return True
+    if _is_number(value) and value == 0:
+        return True
+    return any(_same(value, arg) for arg in case.args.values()
+               if isinstance(arg, (np.ndarray, list, tuple, dict)) or _is_number(arg))
+
+
+def _wrong_parts_trivial(prep: Prepared, i: int, out: Any) -> bool:
+    """Whether case i's answer looks like a stub's: every top-level output that is wrong is trivial (see
+    _trivial), and none that is right shows work (a right output that is not trivial, such as correctly
+    clipped arrays beside a wrong norm, is work done)."""
+    outs, refs = name_outputs(out, prep.spec), name_outputs(prep.expected[i], prep.spec)
+    case = prep.cases[i]
+    wrong = [k for k in refs if k not in outs or not _same(outs[k], refs[k])]
+    right = [k for k in refs if k not in wrong]
+    return bool(wrong) and all(k in outs and _trivial(outs[k], case) for k in wrong) \
+        and all(_trivial(outs[k], case) for k in right)
+
+
+def _stub(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -> str | None:
+    """When the answers look like a stub's: what the output is, for STUB_HINT."""
+    expected = [prep.expected[i] for i, _ in answered]
+    if len(answered) >= 2 and all(_same(out, answered[0][1]) for _, out in answered[1:]) \
+            and not all(_same(e, expected[0]) for e in expected[1:]):
+        return "the same whatever the input"
+    if all(_wrong_parts_trivial(prep, i, out) for i, out, _ in wrong):
+        return "an input returned unchanged, zeros or nothing"
+    return None
+
+
+def _fits(prep: Prepared, j: int, i: int, out: Any) -> tuple[bool, bool] | None:
+    """(whether case i's answer fits mistake j, whether informatively: not by a trivial output), or None when
+    the mistake says nothing about this case."""
+    mistake = prep.spec.mistakes[j]
+    try:
+        if mistake.outputs is not None:
+            expected_wrong = prep.mistake_outputs(i, j)
+            if expected_wrong is None:
+                return None
+            fits = _matches(out, expected_wrong, prep.spec)
+            return fits, fits and not all(_trivial(v, prep.cases[i]) for v in expected_wrong.values())
+        fits = bool(mistake.when is not None and mistake.when(out, prep.expected[i], prep.cases[i]))
+        return fits, fits and not _wrong_parts_trivial(prep, i, out)
+    except Exception:  # noqa: BLE001 - a hint that cannot be computed is no evidence
+        return None
+
+
+def _hint_for(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -> str | None:
+    """The hint of a value check from all its wrong answers ``(case index, output, failing leaves)``. A stub is
+    told so. A mistake's hint needs evidence that fits it: first a mistake that every wrong answer fits (one of
+    them by an output that is not trivial: a stub's output equals some mistakes' by accident, such as a
+    per-array clip that leaves small arrays as they are), else one that the first wrong answer fits by a
+    non-trivial output (some mistakes show only on some inputs); otherwise the generic hints."""
+    what = _stub(prep, wrong, answered)
+    if what:
+        return STUB_HINT.format(what=what)
     for j, mistake in enumerate(prep.spec.mistakes):
-        try:
-            if mistake.outputs is not None:
-                wrong = prep.mistake_outputs(i, j)
-                if wrong is not None and _matches(out, wrong, prep.spec):
-                    return mistake.hint
-            elif mistake.when is not None and mistake.when(out, prep.expected[i], prep.cases[i]):
-                return mistake.hint
-        except Exception:  # noqa: BLE001 - a hint that cannot be computed is no hint
-            continue
+        verdicts = [v for v in (_fits(prep, j, i, out) for i, out, _ in wrong) if v is not None]
+        if verdicts and all(fits for fits, _ in verdicts) and any(informative for _, informative in verdicts):
+            return mistake.hint
+    i, out, failing = wrong[0]
+    for j, mistake in enumerate(prep.spec.mistakes):
+        verdict = _fits(prep, j, i, out)
+        if verdict is not None and verdict[1]:
+            return mistake.hint
+    if all(_float32_like(f) for _, _, f in wrong):
+        return FLOAT32_HINT + "."
     return _generic_hint(failing) or _gradient_values_hint(prep, i, out)
 
 

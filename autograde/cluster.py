@@ -30,7 +30,6 @@ from autograde import specs
 from autograde.grade import Grader, Options, Plan, course_fingerprint, failed, prepare
 from autograde.results import FunctionResult, SubmissionResult
 from autograde.runner import Limits, WorkerPool, sandbox_status
-from course_utils.notebooks import Cell
 
 MAX_BATCH = 16  # notebooks per task at most (a task of 16 notebooks takes about 10 s)
 TASKS_PER_THREAD = 4  # batches in flight per worker thread: enough to keep workers busy, few for the scheduler
@@ -65,8 +64,9 @@ _graders: dict[tuple[int, Limits], Grader] = {}
 
 
 def grade_batch(course: str, seed: int, limits: Limits,
-                batch: list[tuple[str, list[Cell]]]) -> list[tuple[list[FunctionResult], list[str]]]:
-    """On a worker: grade each ``(stem, cells)`` of the batch as local grading does."""
+                batch: list[tuple]) -> list[tuple[list[FunctionResult], list[str]]]:
+    """On a worker: grade each ``(stem, cells, submission)`` of the batch as local grading does (a sandbox's
+    worker serves only the notebooks of one submission)."""
     if course != course_fingerprint():
         raise ClusterError(f"a worker has another version of the course (fingerprint {course_fingerprint()}, "
                            f"the client's is {course}): install the same commit on the client and every worker, "
@@ -76,7 +76,8 @@ def grade_batch(course: str, seed: int, limits: Limits,
         grader = _graders.setdefault((seed, limits), Grader(Options(seed=seed, limits=limits, jobs=1)))
     pool = WorkerPool.if_sandboxed()  # the batch's notebooks share workers, then they stop
     try:
-        return [grader._run_notebook(stem, cells, pool) for stem, cells in batch]
+        return [grader._run_notebook(item[0], item[1], pool, item[2] if len(item) > 2 else None)
+                for item in batch]
     finally:
         if pool is not None:
             pool.close()
@@ -157,7 +158,8 @@ class ClusterGrader(Grader):
         results: list[SubmissionResult | None] = [None] * len(plans)
 
         def submit(batch: list) -> tuple:
-            future = self.client.submit(self.task, course, seed, limits, [(s, c) for _, s, c in batch], pure=False)
+            future = self.client.submit(self.task, course, seed, limits, [(s, c, i) for i, s, c in batch],
+                                        pure=False)
             return future, batch
 
         def finish(i: int) -> None:

@@ -388,7 +388,7 @@ class Grader:
     def __init__(self, options: Options | None = None, progress: Callable[[int], None] | None = None):
         self.options = options or Options()
         self.progress = progress or (lambda n: None)
-        # in the sandbox, a worker serves notebook after notebook (see WorkerPool); closed by close_workers()
+        # in the sandbox, a worker serves one submission's notebooks (see WorkerPool); closed by close_workers()
         self.pool = WorkerPool.if_sandboxed()
 
     def close_workers(self) -> None:
@@ -414,7 +414,7 @@ class Grader:
             for i, p in enumerate(plans):
                 for stem, _, cells in p.notebooks:
                     if not isinstance(cells, str):
-                        futures[(i, stem)] = pool.submit(self._run_notebook, stem, cells)
+                        futures[(i, stem)] = pool.submit(self._run_notebook, stem, cells, None, i)
             self._prefetch(sorted({stem for p in plans for stem, _, cells in p.notebooks if not isinstance(cells, str)}))
             results = []
             for i, p in enumerate(plans):
@@ -445,11 +445,12 @@ class Grader:
 
         threading.Thread(target=work, daemon=True, name="autograde-prefetch").start()
 
-    def _run_notebook(self, stem: str, cells: list[Cell],
-                      pool: WorkerPool | None = None) -> tuple[list[FunctionResult], list[str]]:
-        """Grade one notebook's cells; its worker comes from ``pool`` (default: this grader's), if any."""
+    def _run_notebook(self, stem: str, cells: list[Cell], pool: WorkerPool | None = None,
+                      owner: object = None) -> tuple[list[FunctionResult], list[str]]:
+        """Grade one notebook's cells; its worker comes from ``pool`` (default: this grader's), if any, and
+        serves only notebooks of the same ``owner`` (the submission; None: this notebook only)."""
         nb = specs.get(stem)
-        session = Session(cells, self.options.limits, pool or self.pool)
+        session = Session(cells, self.options.limits, pool or self.pool, owner)
         session.start()  # the student's process boots while the reference data is prepared (or found ready)
         try:
             preps = [prepare(stem, f.name, self.options.seed) for f in nb.functions]

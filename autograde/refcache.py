@@ -11,7 +11,9 @@ A file is only ever read back under the same key: the course (:func:`course_fing
 the specs, ``course_utils`` and the reference notebooks), the secret and the seed of the hidden inputs, and
 this machine's NumPy and BLAS (the last bits of a floating-point result depend on them), so a changed course or
 secret simply misses. Files hold plain data in :mod:`autograde.wire`'s format (no pickle) and end with an
-HMAC keyed by the secret; a file that does not verify is ignored and rewritten. The folder is hidden from the
+HMAC keyed by the secret over the file's identity (course, secret, seed, machine, notebook, function) and its
+data, so that a valid file copied under another name does not verify; a file that does not verify is ignored
+and rewritten. The folder is hidden from the
 student's process like the secret itself (:mod:`autograde.runner`). ``AUTOGRADE_CACHE=off`` turns the cache
 off; deleting the folder at any time is safe.
 """
@@ -71,13 +73,21 @@ def _machine() -> str:
     return "|".join([np.__version__, platform.machine(), cpu, os.environ.get("OPENBLAS_CORETYPE", "")])
 
 
+def _identity(stem: str, name: str, seed: int) -> str:
+    """What a file is for: the course, the secret, the seed, this machine, the notebook and the function."""
+    return f"{course_fingerprint()}|{secret.fingerprint()}|{seed}|{_machine()}|{stem}|{name}"
+
+
 def _path(stem: str, name: str, seed: int) -> Path:
-    key = f"{course_fingerprint()}|{secret.fingerprint()}|{seed}|{_machine()}|{stem}|{name}"
+    key = _identity(stem, name, seed)
     return location() / f"{stem}.{name}.{hashlib.sha256(key.encode()).hexdigest()[:24]}.bin"
 
 
-def _tag(data: bytes) -> bytes:
-    return hmac.new(secret.value(), b"refcache|" + data, hashlib.sha256).digest()
+def _tag(identity: str, data: bytes) -> bytes:
+    """The signature of a file: its identity with its data, so that a valid file copied under another
+    function's or seed's name does not verify."""
+    key = identity.encode("utf-8", "surrogateescape")
+    return hmac.new(secret.value(), b"refcache|" + len(key).to_bytes(4, "big") + key + data, hashlib.sha256).digest()
 
 
 def load(stem: str, name: str, seed: int) -> dict[str, Any] | None:
@@ -89,7 +99,7 @@ def load(stem: str, name: str, seed: int) -> dict[str, Any] | None:
     except OSError:
         return None
     data, tag = blob[:-_TAG], blob[-_TAG:]
-    if len(blob) <= _TAG or not hmac.compare_digest(tag, _tag(data)):
+    if len(blob) <= _TAG or not hmac.compare_digest(tag, _tag(_identity(stem, name, seed), data)):
         return None
     try:
         value = wire.loads(data)
@@ -111,7 +121,7 @@ def store(stem: str, name: str, seed: int, expected: list, numeric: list | None)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
-            f.write(data + _tag(data))
+            f.write(data + _tag(_identity(stem, name, seed), data))
         os.replace(tmp, path)
     except OSError:
         try:

@@ -13,7 +13,8 @@ or malformed), the whole worker — its process group and, in the sandbox, its P
 function scores 0 with the reason, and the next function gets a fresh worker: failures stay local.
 
 Sandbox: on Linux with bubblewrap (``bwrap``), the worker runs with no network, no capabilities, its own PID
-and IPC namespaces, an empty /tmp as working folder, a minimal environment, and a read-only view of the system
+and IPC namespaces, a file system that is read-only everywhere (each function's child mounts its own fresh,
+size-bounded /tmp and /dev/shm: :mod:`autograde.confine`), a minimal environment, and a read-only view of the system
 folders, of the Python it runs (its interpreter, standard library and site-packages, wherever they are
 installed) and of the few files of the grader it needs: not of the course (``solutions/``, the specs, the
 test functions, git history), the grader's output, the secret of the hidden inputs, the cache of the
@@ -25,6 +26,7 @@ with process limits only, and :func:`sandbox_status` says that isolation is part
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -39,9 +41,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograde import frames, paths, wire
+from autograde import calls, frames, paths, wire
 from autograde.calls import call_case
-from autograde.worker import SANDBOX_FLAG
+from autograde.confine import SANDBOX_UID, SHM_BYTES, TMP_BYTES
+from autograde.worker import PRIVATE_FAILED, PRIVATE_FLAG, SANDBOX_FLAG
 from course_utils.notebooks import Cell
 
 
@@ -67,11 +70,13 @@ class Outcome:
 MAX_CALLS = 20_000  # calls back to the grader (reference functions, test functions) per graded function
 MAX_CELL_ERRORS = 50
 MAX_TEXT = 2000  # characters kept of any text from the student's process
+COMPLEX_REFUSED = ("refused: complex numbers are not used in this course, and this function used them while graded "
+                   "(a backward pass must be computed by the chain rule, not by the complex-step method)")
 
 # ------------------------------------------------------------------------------------------------ sandbox
 
 # the grader's own files that the worker needs; nothing that computes or stores an answer
-SANDBOX_MODULES = ("__init__.py", "worker.py", "calls.py", "wire.py", "frames.py")
+SANDBOX_MODULES = ("__init__.py", "worker.py", "calls.py", "wire.py", "frames.py", "confine.py")
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 _hidden: set[Path] = set()
@@ -141,9 +146,19 @@ def _readable_roots() -> list[Path]:
     return out
 
 
-def _bwrap_command(command: list[str]) -> list[str]:
+def _bwrap_command(command: list[str], private: bool = True) -> list[str]:
+    """The bubblewrap command line. Everything the worker sees is read-only: the system and Python folders,
+    the grader's files, the sandbox's own root and /dev, and the empty folders covering what is hidden. With
+    ``private`` (the usual case), each function's child mounts its own fresh, size-bounded /tmp and /dev/shm
+    (:mod:`autograde.confine`); otherwise the sandbox gets one size-bounded /tmp and /dev/shm, which the
+    template empties after each function and checks empty (else the worker is not used again)."""
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+           "--proc", "/proc", "--dev", "/dev"]
+    if private:
+        # a non-zero uid: a nested user namespace cannot map uid 0 without privileges
+        cmd += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--dir", "/tmp"]
+    else:
+        cmd += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
     roots = _readable_roots()
     hidden = [h for h in _hidden_paths() if any(_within(h, r) for r in roots) or
               any(_within(r, h) for r in roots)]
@@ -151,34 +166,67 @@ def _bwrap_command(command: list[str]) -> list[str]:
     outer = [r for r in roots if r not in inner]
     for root in outer:
         cmd += ["--ro-bind", str(root), str(root)]
+    covers: list[str] = []
+
     def cover(shown: list[Path]) -> None:
         for h in hidden:  # a course, submission, secret or cache inside a folder shown: covered by an empty one
             if any(_within(h, r) for r in shown):  # hidden wins, even over a folder shown itself
-                cmd.extend(["--tmpfs", str(h)] if h.is_dir() or not h.exists() else ["--ro-bind", "/dev/null", str(h)])
+                if h.is_dir() or not h.exists():
+                    cmd.extend(["--tmpfs", str(h)])
+                    covers.append(str(h))
+                else:
+                    cmd.extend(["--ro-bind", "/dev/null", str(h)])
 
     cover(outer)
     for root in inner:  # Python or the grader's files inside the course folder: shown again, alone
         cmd += ["--ro-bind", str(root), str(root)]
     cover(inner)  # and what is hidden inside those, covered again
-    cmd += ["--chdir", "/tmp", "--setenv", SANDBOX_FLAG, "1", "--"]
-    return cmd + command
+    for folder in dict.fromkeys(covers):  # the empty covers are read-only too, then /dev and the root
+        cmd += ["--remount-ro", folder]
+    cmd += ["--remount-ro", "/dev", "--remount-ro", "/"]
+    cmd += ["--chdir", "/tmp", "--setenv", SANDBOX_FLAG, "1"]
+    if private:
+        cmd += ["--setenv", PRIVATE_FLAG, "1"]
+    return cmd + ["--"] + command
+
+
+def _probe(private: bool) -> subprocess.CompletedProcess:
+    # Python and both packages visible in the sandbox (importing NumPy too would make every grade 0.1-0.2 s
+    # slower); with private mounts, that they work and that the root is read-only
+    code = "import autograde, course_utils" + ("; from autograde import confine; confine.probe()" if private else "")
+    return subprocess.run(_bwrap_command([sys.executable, "-c", code], private), capture_output=True, text=True,
+                          timeout=60)
 
 
 @lru_cache(maxsize=1)
-def sandbox_status() -> tuple[bool, str]:
-    """(whether the bubblewrap sandbox is used, a line saying so)."""
-    if os.environ.get("AUTOGRADE_SANDBOX", "auto") == "none":
-        return False, "autograde: sandbox turned off (AUTOGRADE_SANDBOX=none): isolation is partial (process limits only)"
+def _sandbox() -> tuple[bool, bool, str]:
+    """(whether the bubblewrap sandbox is used, whether each function gets private mounts, a line saying so)."""
+    mode = os.environ.get("AUTOGRADE_SANDBOX", "auto")
+    if mode == "none":
+        return False, False, ("autograde: sandbox turned off (AUTOGRADE_SANDBOX=none): isolation is partial "
+                              "(process limits only)")
     if not sys.platform.startswith("linux") or shutil.which("bwrap") is None:
-        return False, ("autograde: bubblewrap (bwrap) is not available: student code runs with process limits "
-                       "only, so isolation is partial (no network or file-system isolation)")
-    # Python and both packages visible in the sandbox (importing NumPy too would make every grade 0.1-0.2 s slower)
-    probe = subprocess.run(_bwrap_command([sys.executable, "-c", "import autograde, course_utils"]),
-                           capture_output=True, text=True, timeout=60)
+        return False, False, ("autograde: bubblewrap (bwrap) is not available: student code runs with process "
+                              "limits only, so isolation is partial (no network or file-system isolation)")
+    reason = ""
+    if mode != "shared-tmp":  # AUTOGRADE_SANDBOX=shared-tmp tests the fallback
+        probe = _probe(True)
+        if probe.returncode == 0:
+            return True, True, "autograde: student code runs in a bubblewrap sandbox"
+        reason = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
+    probe = _probe(False)
     if probe.returncode != 0:
         reason = (probe.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return False, f"autograde: bubblewrap does not work here ({reason}): isolation is partial (process limits only)"
-    return True, "autograde: student code runs in a bubblewrap sandbox"
+        return False, False, (f"autograde: bubblewrap does not work here ({reason}): isolation is partial "
+                              "(process limits only)")
+    return True, False, ("autograde: student code runs in a bubblewrap sandbox, without a private /tmp per "
+                         f"function ({reason or 'turned off'}): /tmp is emptied between functions instead")
+
+
+def sandbox_status() -> tuple[bool, str]:
+    """(whether the bubblewrap sandbox is used, a line saying so)."""
+    sandboxed, _, line = _sandbox()
+    return sandboxed, line
 
 
 def _limit(limits: Limits) -> Callable[[], None]:
@@ -293,19 +341,65 @@ class _Answerer:
         return {"type": "return", "value": res["outputs"]}
 
 
-def _cell_errors(message: Any) -> list[str]:
-    if not isinstance(message, dict) or message.get("type") != "ready" or set(message) != {"type", "cell_errors"}:
+def _ready(message: Any) -> tuple[list[str], str | None]:
+    """(cell errors, why the function is missing or None) from the child's first message."""
+    if not isinstance(message, dict) or message.get("type") != "ready" \
+            or set(message) != {"type", "cell_errors", "missing"}:
         raise _Violation("a message out of turn while the notebook's cells ran")
-    errors = message["cell_errors"]
+    errors, missing = message["cell_errors"], message["missing"]
     if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
         raise _Violation("a malformed list of cell errors")
-    return [_text(e) for e in errors[:MAX_CELL_ERRORS]]
+    if missing is not None and not isinstance(missing, str):
+        raise _Violation("a malformed answer about the function")
+    return [_text(e) for e in errors[:MAX_CELL_ERRORS]], None if missing is None else _text(missing)
 
 
-def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
-    """The result message, checked field by field."""
-    if set(message) == {"type", "missing"} and isinstance(message["missing"], str):
-        return Outcome(failure=_text(message["missing"]))
+_ERROR_TYPE = r"(?P<type>[A-Za-z][A-Za-z0-9_]*|an exception of the notebook's own class \(a subclass of " \
+              r"(?P<base>[A-Za-z][A-Za-z0-9_]*)\)|an exception)"
+_RAISED = re.compile(r"raised " + _ERROR_TYPE + r"(?: \(cell (?P<cell>\d{1,6}), line (?P<line>\d{1,7})\))?")
+_WIRE = re.compile(r"(?P<what>returned|replaced an input by) (?P<kind>.+?)(?:; " + re.escape(calls.PLAIN_DATA) + ")?")
+
+
+def _exception_names() -> frozenset[str]:
+    import builtins
+
+    return frozenset(n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)) | \
+        frozenset(n for m in (np.linalg, np.exceptions) for n, v in vars(m).items()
+                  if isinstance(v, type) and issubclass(v, BaseException))
+
+
+class _Errors:
+    """What a hidden case's report may say of an error, rebuilt by the grader from the child's text: the
+    exception's type (a built-in or NumPy class's name), a cell and line of the notebook that exist, or the
+    kind of an output that cannot cross. Nothing the student's process wrote passes through as it is: its
+    code can write anything on its own socket, the hidden inputs included."""
+
+    def __init__(self, cells: list[Cell]):
+        self.lines = {c.index: c.source.count("\n") + 1 for c in cells}
+        self.names = _exception_names()
+
+    def __call__(self, text: str) -> str:
+        if text == calls.NOT_IMPLEMENTED:
+            return text
+        m = _RAISED.fullmatch(text)
+        if m:
+            kind = m["type"]
+            if m["base"] is not None and m["base"] not in self.names or m["base"] is None and \
+                    kind != "an exception" and kind not in self.names:
+                kind = "an exception"
+            cell, line = m["cell"], m["line"]
+            where = f" (cell {int(cell)}, line {int(line)})" if cell and int(line) <= self.lines.get(int(cell), 0) \
+                else ""
+            return f"raised {kind}{where}"
+        m = _WIRE.fullmatch(text)
+        if m:
+            kind = m["kind"] if m["kind"] in calls.WIRE_KINDS else calls.WIRE_KINDS[-1]
+            return f"returned {kind}; {calls.PLAIN_DATA}" if m["what"] == "returned" else f"replaced an input by {kind}"
+        return "raised an exception"
+
+
+def _outcome(message: dict, n_cases: int, limits: Limits, errors: Callable[[str], str]) -> Outcome:
+    """The result message, checked field by field; error texts rebuilt by ``errors``."""
     cases = message.get("cases")
     if set(message) != {"type", "cases"} or not isinstance(cases, list) or len(cases) != n_cases:
         raise _Violation("a result that is not one answer per input")
@@ -314,7 +408,7 @@ def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
         if not isinstance(c, dict) or set(c) != {"outputs", "args_after", "error", "not_implemented"} \
                 or not (c["error"] is None or isinstance(c["error"], str)) or type(c["not_implemented"]) is not bool:
             raise _Violation("a result whose answers are not of the form {outputs, args_after, error, not_implemented}")
-        error = None if c["error"] is None else _text(c["error"])
+        error = None if c["error"] is None else errors(c["error"])
         if error and error.startswith("raised MemoryError"):
             error = f"used more than {limits.describe_memory()} of memory ({error.removeprefix('raised ')})"
         clean.append({"outputs": c["outputs"], "args_after": c["args_after"], "error": error,
@@ -323,34 +417,47 @@ def _outcome(message: dict, n_cases: int, limits: Limits) -> Outcome:
 
 
 class WorkerPool:
-    """Templates that have served a notebook and are ready for another, so that a batch does not start Python
-    and NumPy in a fresh sandbox for every notebook. Only in the bubblewrap sandbox, where the template empties
-    its PID namespace, /tmp, /dev/shm and System V IPC after every function (:mod:`autograde.worker`), so that
-    nothing a notebook's code did reaches the next notebook any more than the next function; with process
-    limits only, every notebook gets a fresh worker. A template is retired after ``max_notebooks`` notebooks
-    (its CPU time limit counts its whole life)."""
+    """Templates that have served a notebook and are ready for another notebook *of the same submission*, so
+    that a submission's notebooks do not each start Python and NumPy in a fresh sandbox. Only in the bubblewrap
+    sandbox, where each function runs in a fresh child with its own /tmp, /dev/shm and IPC, and the template
+    kills whatever it left and proves itself clean after every function (:mod:`autograde.worker`); a template
+    that cannot is closed. A template never serves another submission (``owner``): what one student's code
+    could leave in it is not proven absent, so it is not given to another student. A template is retired after
+    ``max_notebooks`` notebooks (its CPU time limit counts its whole life); at most ``max_idle`` wait."""
 
-    def __init__(self, max_notebooks: int = 50):
+    def __init__(self, max_notebooks: int = 50, max_idle: int = 4):
         self.max_notebooks = max_notebooks
-        self._idle: list[tuple[subprocess.Popen, socket.socket, int]] = []
+        self.max_idle = max_idle
+        self._idle: list[tuple[subprocess.Popen, socket.socket, int, Any]] = []
         self._lock = threading.Lock()
 
-    def take(self) -> tuple[subprocess.Popen, socket.socket, int] | None:
-        """An idle template (process, control socket, notebooks served), or None."""
+    def take(self, owner: Any = None) -> tuple[subprocess.Popen, socket.socket, int] | None:
+        """An idle template that served ``owner`` (process, control socket, notebooks served), or None."""
+        if owner is None:
+            return None
         with self._lock:
-            while self._idle:
-                proc, ctrl, served = self._idle.pop()
+            for k in range(len(self._idle) - 1, -1, -1):
+                proc, ctrl, served, who = self._idle[k]
+                if who != owner:
+                    continue
+                del self._idle[k]
                 if proc.poll() is None:
                     return proc, ctrl, served
                 ctrl.close()
         return None
 
-    def give(self, proc: subprocess.Popen, ctrl: socket.socket, served: int) -> bool:
-        """Keep a template that is alive and has served fewer than ``max_notebooks``; False if not taken."""
-        if served >= self.max_notebooks or proc.poll() is not None:
+    def give(self, proc: subprocess.Popen, ctrl: socket.socket, served: int, owner: Any = None) -> bool:
+        """Keep a template of ``owner`` that is alive and has served fewer than ``max_notebooks``; False if not
+        taken (the caller closes it)."""
+        if owner is None or served >= self.max_notebooks or proc.poll() is not None:
             return False
         with self._lock:
-            self._idle.append((proc, ctrl, served))
+            self._idle.append((proc, ctrl, served, owner))
+            evicted, self._idle = self._idle[:-self.max_idle], self._idle[-self.max_idle:]
+        for old, old_ctrl, _, _ in evicted:  # the oldest: submissions graded before
+            _kill_group(old)
+            old_ctrl.close()
+            old.wait()
         return True
 
     @classmethod
@@ -362,7 +469,7 @@ class WorkerPool:
         """Kill every idle template."""
         with self._lock:
             idle, self._idle = self._idle, []
-        for proc, ctrl, _ in idle:
+        for proc, ctrl, _, _ in idle:
             _kill_group(proc)
             ctrl.close()
             proc.wait()
@@ -380,10 +487,11 @@ class Session:
     """One notebook's worker: a template that runs each graded function, with the notebook's code, in a
     fresh child; taken from ``pool`` and given back to it when there is one."""
 
-    def __init__(self, cells: list[Cell], limits: Limits, pool: WorkerPool | None = None):
+    def __init__(self, cells: list[Cell], limits: Limits, pool: WorkerPool | None = None, owner: Any = None):
         self.cells = cells
         self.limits = limits
         self.pool = pool
+        self.owner = owner  # the submission: a worker from the pool serves only the notebooks of one
         self.served = 0  # notebooks the worker served before this one
         self.proc: subprocess.Popen | None = None
         self.ctrl: socket.socket | None = None
@@ -408,7 +516,7 @@ class Session:
 
     def _spawn(self) -> None:
         """Take a template from the pool, or start one; then give it the notebook's cells."""
-        idle = self.pool.take() if self.pool is not None else None
+        idle = self.pool.take(self.owner) if self.pool is not None else None
         if idle is not None:
             self.proc, self.ctrl, self.served = idle
         else:
@@ -420,9 +528,9 @@ class Session:
 
     def _start_worker(self) -> None:
         command = [sys.executable, "-m", "autograde.worker"]
-        sandboxed, _ = sandbox_status()
+        sandboxed, private, _ = _sandbox()
         if sandboxed:
-            command, cwd = _bwrap_command(command), None
+            command, cwd = _bwrap_command(command, private), None
         else:
             import tempfile
 
@@ -449,7 +557,7 @@ class Session:
         """The notebook is graded: give a healthy worker back to the pool, or else close it."""
         proc, ctrl = self.proc, self.ctrl
         if self.pool is not None and proc is not None and ctrl is not None and self.fatal is None \
-                and self._workdir is None and self.pool.give(proc, ctrl, self.served + 1):
+                and self._workdir is None and self.pool.give(proc, ctrl, self.served + 1, self.owner):
             self.proc = self.ctrl = None
             with _live_lock:
                 _live.discard(self)
@@ -471,15 +579,19 @@ class Session:
             self._workdir.cleanup()
             self._workdir = None
 
-    def _describe_exit(self, status: int | None) -> str:
+    def _describe_exit(self, status: int | None, hidden: bool = False) -> str:
+        """Why the child ended; with ``hidden`` (it had the hidden inputs), no number it could have chosen."""
         if status is None:
             return "the student process stopped answering"
+        if status == PRIVATE_FAILED and not hidden:
+            return "the sandbox could not give the function a private /tmp (no student code ran)"
         if status in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
             return f"used more than {self.limits.cpu} s of CPU time"
         if status < 0:
-            return (f"the process was killed by signal {-status} before returning "
+            return (f"the process was killed by {'a signal' if hidden else f'signal {-status}'} before returning "
                     f"(a memory limit of {self.limits.describe_memory()} applies)")
-        return f"the process exited with status {status} before returning"
+        return "the process exited before returning" if hidden else \
+            f"the process exited with status {status} before returning"
 
     def _finished(self, deadline: float) -> int | None:
         """The child's exit status, as the template reports it once everything the function left is gone."""
@@ -488,6 +600,8 @@ class Session:
         except frames.FrameError:
             return None
         status = message.get("status") if isinstance(message, dict) else None
+        if not (isinstance(message, dict) and message.get("clean") is True) and _sandbox()[0]:
+            self.close()  # a worker not proven clean serves no other function: the next gets a fresh one
         return status if type(status) is int else None
 
     # -- grading
@@ -505,8 +619,7 @@ class Session:
             if self.proc is None:
                 self._spawn()
             socket.send_fds(self.ctrl, [b"F"], [theirs.fileno()])
-            frames.send(self.ctrl, {"type": "function", "function": name, "reference": sorted(reference),
-                                    "cases": cases})
+            frames.send(self.ctrl, {"type": "function", "function": name, "reference": sorted(reference)})
         except OSError as exc:
             mine.close()
             self.close()
@@ -522,21 +635,33 @@ class Session:
         stage = "cells"
         deadline = self.deadline
         try:
-            errors = _cell_errors(frames.receive(data, deadline))
+            errors, missing = _ready(frames.receive(data, deadline))
             if self.cell_errors is None:
                 self.cell_errors = errors
+            if missing is not None:
+                outcome = Outcome(failure=missing)
+                if self._finished(time.monotonic() + 5) is None:
+                    self.close()
+                return outcome
             stage = "function"
+            used_complex = False
+            data.settimeout(max(0.01, self.deadline - time.monotonic()))
+            frames.send(data, {"type": "cases", "cases": cases})
             timeout = min(self.limits.timeout, self.deadline - time.monotonic())
             deadline = time.monotonic() + max(0.1, timeout)
             while True:
                 message = frames.receive(data, deadline)
                 kind = message.get("type") if isinstance(message, dict) else None
-                if kind == "call":
+                if kind == "complex" and set(message) == {"type"}:
+                    used_complex = True
+                elif kind == "call":
                     reply = answer(message)
                     data.settimeout(max(0.01, deadline - time.monotonic()))
                     frames.send(data, reply)
                 elif kind == "result":
-                    outcome = _outcome(message, len(cases), self.limits)
+                    outcome = _outcome(message, len(cases), self.limits, _Errors(self.cells))
+                    if used_complex:
+                        outcome = Outcome(failure=COMPLEX_REFUSED)
                     break
                 else:
                     raise _Violation("a message the grader does not understand")
@@ -562,7 +687,7 @@ class Session:
             status = self._finished(time.monotonic() + 5)
             if status is None:
                 self.close()
-            reason = self._describe_exit(status)
+            reason = self._describe_exit(status, hidden=stage != "cells")
             if stage == "cells":
                 self.fatal = f"the notebook's code could not be run: {reason}"
                 return Outcome(failure=self.fatal)

@@ -83,7 +83,7 @@ def visible_prepared(stem: str, name: str) -> Prepared | str:
     numeric = [wire.from_json(n) for n in data["numeric"]] if data.get("numeric") is not None else None
     return Prepared(fspec, cases, expected, lambda i, j: mistakes[i][j], numeric,
                     None if numeric is not None or fspec.gradient is None else f"{name} has no stored gradients",
-                    analytic_floor=STORED_ANALYTIC_FLOOR)
+                    analytic_floor=STORED_ANALYTIC_FLOOR, hidden=False)
 
 
 class _Replay:
@@ -138,7 +138,7 @@ def _judge(fspec, fn: Callable, prep: Prepared | str, deps: dict[str, Callable])
     if isinstance(prep, str):
         return judge(Prepared(fspec, [], [], lambda i, j: None), prep)
     namespace = fn.__globals__ if hasattr(fn, "__globals__") else {}
-    return judge(prep, run_cases(fn, namespace, [c.args for c in prep.cases], deps))
+    return judge(prep, run_cases(fn, namespace, [c.args for c in prep.cases], deps, hidden=prep.hidden))
 
 
 def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[FunctionResult, list[str]]:

@@ -55,13 +55,13 @@ def test_nothing_of_the_course_or_the_grader_is_within_reach(fast_grader, tmp_pa
             except (ImportError, AssertionError, FileNotFoundError) as exc:
                 if isinstance(exc, AssertionError):
                     raise
-                raise RuntimeError("out of reach")
+                raise LookupError("out of reach")  # (a hidden case's report shows only the type)
             raise RuntimeError("within reach")
         """))
     results = _grade_many(fast_grader, tmp_path, S03, notebooks)
     for name, result in results.items():
         message = function_result(result, "softmax").checks[1].message
-        assert "out of reach" in message or ("RuntimeError: within reach" in message and name in (
+        assert "raised LookupError" in message or ("raised RuntimeError" in message and name in (
             "course", "environment", "git")), (name, message)
         assert "canary-7f3a" not in json.dumps(result.to_json())
 
@@ -103,7 +103,7 @@ def test_nothing_a_function_leaves_reaches_the_next(fast_grader, tmp_path):
 
 
 @pytest.mark.skipif(not runner.sandbox_status()[0], reason="workers serve several notebooks only in the sandbox")
-def test_one_worker_serves_notebook_after_notebook_and_nothing_crosses(tmp_path, monkeypatch):
+def test_a_worker_serves_one_submission_only_and_nothing_crosses(tmp_path, monkeypatch):
     started = []
     start = runner.Session._start_worker
     monkeypatch.setattr(runner.Session, "_start_worker", lambda self: (started.append(self), start(self))[1])
@@ -128,12 +128,15 @@ def test_one_worker_serves_notebook_after_notebook_and_nothing_crosses(tmp_path,
                 pass
     """ + honest))
     grader = Grader(Options(jobs=1, limits=Limits(timeout=5.0, notebook_timeout=60.0)))
-    first, second = grader.grade([write_submission(tmp_path / "a", S03, leaves),
-                                  write_submission(tmp_path / "b", S03, finds)])
+    write_submission(tmp_path / "a", S04, load(solution_path(S04)))
+    write_submission(tmp_path / "a", S03, leaves)
+    first, second = grader.grade([tmp_path / "a", write_submission(tmp_path / "b", S03, finds)])
     assert function_result(first, "softmax").score == function_result(first, "softmax").max_score
     assert function_result(second, "softmax").score == function_result(second, "softmax").max_score, \
         function_result(second, "softmax").to_json()
-    assert len(started) == 1  # the same worker graded both notebooks
+    assert first.score == first.max_score, first.to_json()
+    # one worker graded both of a's notebooks, and b got another: a worker never serves two students
+    assert len(started) == 2
     assert grader.pool is not None and not grader.pool._idle  # and it is gone once grading is over
 
 
@@ -261,3 +264,211 @@ def test_a_folder_name_that_is_not_utf8_does_not_stop_the_batch(tmp_path):
     doc = json.loads(proc.stdout)
     assert doc["submissions"][0]["score"] == doc["submissions"][0]["max_score"]
     assert (out / "report.json").is_file()
+
+
+# ----------------------------------------------------------------------- issue 20, item 1: nothing crosses
+
+MARK = "left-behind-7c1"
+# a student's own cell: enumerate every directory it can write (from inside the sandbox) and leave a file, a
+# read-only folder holding a file, a System V shared memory segment and a planted notebook 03 there; or look
+# for any of them
+_PROBE = textwrap.dedent(f'''
+    import builtins, ctypes, json, os
+    MARK = {MARK!r}
+    _SKIP = ("/proc", "/sys")
+    _ALLOWED = ("/tmp", "/dev/shm")
+
+    def _mounts():
+        """Every mount of this process's view that a function could have written: the writable ones, and every
+        in-memory file system (the sandbox's root, /dev, /tmp, covers), read-only or not. Host folders bound
+        read-only (/usr, Python, the grader's files) are read-only for the kernel, whatever the permissions."""
+        out = []
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                fields, fstype = left.split(), right.split()[0]
+                point, options = fields[4].replace("\\040", " "), fields[5].split(",")
+                if point.startswith(_SKIP):
+                    continue
+                if "rw" in options or fstype in ("tmpfs", "devtmpfs", "ramfs", "mqueue"):
+                    out.append(point)
+        return sorted(set(out))
+
+    def _walk():
+        mounts = _mounts()
+        for top in mounts:
+            for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+                if dirpath.startswith(_SKIP):
+                    dirnames[:] = []
+                    continue
+                # a folder that is another mount is walked as that mount (or not at all, if read-only)
+                dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in mounts
+                               and not os.path.ismount(os.path.join(dirpath, d))]
+                yield dirpath, dirnames, filenames
+
+    def _plant():
+        nb = {{"nbformat": 4, "nbformat_minor": 5, "metadata": {{}}, "cells": [{{"cell_type": "code",
+              "metadata": {{}}, "outputs": [], "execution_count": None,
+              "source": "import builtins\\nbuiltins.PLANTED = True\\n"}}]}}
+        folder = "/03_recurrent_neural_network"
+        try:
+            os.makedirs(folder, exist_ok=True)
+            with open(folder + "/03_recurrent_neural_network.ipynb", "w") as f:
+                json.dump(nb, f)
+        except OSError:
+            pass
+
+    def _leave():
+        """Leave marks wherever this process can write; return the directories written."""
+        _plant()
+        written = []
+        for dirpath, dirnames, filenames in list(_walk()):
+            try:
+                with open(os.path.join(dirpath, MARK), "w") as f:
+                    f.write("kept")
+            except OSError:
+                continue
+            written.append(dirpath)
+            try:
+                locked = os.path.join(dirpath, MARK + "-dir")
+                os.makedirs(locked, exist_ok=True)
+                with open(os.path.join(locked, MARK), "w") as f:
+                    f.write("kept")
+                os.chmod(locked, 0o555)
+            except OSError:
+                pass
+        try:
+            ctypes.CDLL(None).shmget(0x7C1, 4096, 0o1666)  # IPC_CREAT | 0666
+        except OSError:
+            pass
+        return written
+
+    def _found():
+        """What an earlier function, notebook or student left that this one can see."""
+        found = [os.path.join(d, n) for d, dirs, files in _walk() for n in dirs + files if n.startswith(MARK)]
+        if os.path.exists("/03_recurrent_neural_network"):
+            found.append("/03_recurrent_neural_network")
+        try:
+            if ctypes.CDLL(None).shmget(0x7C1, 0, 0) >= 0:
+                found.append("System V shared memory")
+        except OSError:
+            pass
+        if getattr(builtins, "PLANTED", False):
+            found.append("a planted notebook ran")
+        return found
+
+    _DONE = {{}}  # once per process (per function): the cases of one function share it
+
+    def _leave_and_check():
+        if "leave" not in _DONE:
+            _DONE["leave"] = _leave()
+        written = _DONE["leave"]
+        bad = [d for d in written if not any(d == a or d.startswith(a + "/") for a in _ALLOWED)]
+        if bad:
+            raise RuntimeError("writable outside /tmp and /dev/shm: " + ", ".join(bad[:10]))
+
+    def _check():
+        if "found" not in _DONE:
+            _DONE["found"] = _found()
+        found = _DONE["found"]
+        if found:
+            raise RuntimeError("found what was left: " + ", ".join(found[:10]))
+''')
+
+_HONEST_SOFTMAX = """
+e = np.exp(z - np.max(z, axis=0, keepdims=True))
+return e / np.sum(e, axis=0, keepdims=True)
+"""
+
+
+def _with_call(stem: str, nb: dict, name: str, call: str) -> dict:
+    """``nb`` with ``call`` made at the start of function ``name``'s body."""
+    from conftest import cell_source, solution_cell
+
+    cell = solution_cell(nb, name)
+    lines = cell_source(cell).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"def {name}("))
+    while not lines[at].rstrip().endswith(":"):
+        at += 1
+    cell["source"] = "\n".join(lines[:at + 1] + [f"    {call}"] + lines[at + 1:]) + "\n"
+    return nb
+
+
+def _isolation_class():
+    """Student A leaves marks everywhere it can write (softmax) and every later function, notebook (04) and
+    student (B, whose 04 imports from 03) looks for them."""
+    a03 = replaced_function(S03, "softmax", _softmax("_leave_and_check()\n" + _HONEST_SOFTMAX), (_PROBE,))
+    for name in ("rnn_cell_forward", "rnn_forward"):
+        a03 = _with_call(S03, a03, name, "_check()")
+    a04 = replaced_function(S04, "numerical_gradient", cell_source_of(S04, "numerical_gradient"), (_PROBE,))
+    a04 = _with_call(S04, a04, "numerical_gradient", "_check()")
+    b03 = replaced_function(S03, "softmax", _softmax("_check()\n" + _HONEST_SOFTMAX), (_PROBE,))
+    b04 = _with_call(S04, replaced_function(S04, "numerical_gradient", cell_source_of(S04, "numerical_gradient"),
+                                            (_PROBE,)), "numerical_gradient", "_check()")
+    return {"a": (a03, a04), "b": (b03, b04)}
+
+
+def cell_source_of(stem: str, name: str) -> str:
+    from conftest import cell_source, solution_cell
+
+    return cell_source(solution_cell(load(solution_path(stem)), name))
+
+
+def _assert_full(fn_results, who):
+    for f in fn_results:
+        assert f.score == f.max_score, (who, f.to_json())
+
+
+def test_no_file_ipc_or_planted_notebook_crosses_functions_notebooks_or_students(tmp_path):
+    """Issue 20 item 1, local path: a worker serves A then B one after the other (--jobs 1)."""
+    subs = []
+    for who, (nb03, nb04) in _isolation_class().items():
+        write_submission(tmp_path / who, S03, nb03)
+        write_submission(tmp_path / who, S04, nb04)
+        subs.append(tmp_path / who)
+    grader = Grader(Options(jobs=1, limits=Limits(timeout=60.0, notebook_timeout=300.0)))
+    results = grader.grade(subs)
+    for who, result in zip("ab", results):
+        _assert_full([f for nb in result.notebooks for f in nb.functions], who)
+
+
+def test_nothing_crosses_on_the_dask_path_either(tmp_path):
+    """Issue 20 item 1, the Dask path: a cluster task grades a batch of several students' notebooks with the
+    same worker code (cluster.grade_batch, run here in this process)."""
+    from autograde import cluster
+    from autograde.grade import course_fingerprint, read_cells
+    from autograde.reference import demo_cell_ids
+
+    opts = Options(jobs=1, limits=Limits(timeout=60.0, notebook_timeout=300.0))
+    batch = []
+    for owner, (who, (nb03, nb04)) in enumerate(_isolation_class().items()):
+        for stem, nb in ((S03, nb03), (S04, nb04)):
+            batch.append((stem, read_cells(json.dumps(nb).encode(), demo_cell_ids(stem)), owner))
+    out = cluster.grade_batch(course_fingerprint(), opts.seed, opts.limits, batch)
+    for (stem, _, owner), (functions, _) in zip(batch, out):
+        _assert_full(functions, (owner, stem))
+
+
+# ------------------------------------------------ issue 17 part 4: graded as in a fresh kernel, top to bottom
+
+@pytest.mark.parametrize("cells", [
+    # a submodule no cell imports (the worker itself had imported it)
+    ("import course_utils\n_namespace = course_utils.notebooks.kernel_namespace\n",),
+    # a submodule imported only by a later cell (the worker imports every cell's modules up front)
+    ("import course_utils\n_namespace = course_utils.gradcheck.relative_error\n", "import course_utils.gradcheck\n"),
+], ids=["never-imported", "imported-later"])
+def test_a_module_not_yet_imported_is_not_there_as_in_jupyter(fast_grader, tmp_path, cells):
+    nb = replaced_function(S03, "softmax", _softmax("_namespace\n" + _HONEST_SOFTMAX), cells)
+    (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
+    softmax = function_result(result, "softmax")
+    assert softmax.score == 0, softmax.to_json()  # NameError: the cell that defined _namespace failed
+    assert any("AttributeError" in note for note in result.notebooks[0].notes), result.notebooks[0].notes
+
+
+def test_a_module_imported_before_use_is_there(fast_grader, tmp_path):
+    cells = ("import course_utils.gradcheck\nimport course_utils\n_namespace = course_utils.gradcheck.relative_error\n"
+             "from course_utils import nb10\nassert course_utils.nb08 is not None\n",)  # (nb10 imports nb09, nb08)
+    nb = replaced_function(S03, "softmax", _softmax("_namespace\n" + _HONEST_SOFTMAX), cells)
+    (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
+    softmax = function_result(result, "softmax")
+    assert softmax.score == softmax.max_score, (softmax.to_json(), result.notebooks[0].notes)

@@ -93,3 +93,17 @@ def test_the_cache_is_hidden_from_the_student(cache, monkeypatch):
         import shutil
 
         shutil.rmtree(inside, ignore_errors=True)
+
+
+def test_a_signed_file_renamed_for_another_seed_or_function_is_not_accepted(cache):
+    """Issue 20 item 7: the signature covers what the file is for (course, secret, seed, machine, notebook,
+    function), not only its data."""
+    import numpy as np
+
+    refcache.store(S03, "softmax", 1, [np.arange(3.0)], None)
+    signed = refcache._path(S03, "softmax", 1)
+    assert refcache.load(S03, "softmax", 1) is not None
+    for stem, name, seed in ((S03, "softmax", 2), (S03, "rnn_cell_forward", 1), (S04, "softmax", 1)):
+        target = refcache._path(stem, name, seed)
+        target.write_bytes(signed.read_bytes())
+        assert refcache.load(stem, name, seed) is None, (stem, name, seed)

@@ -157,15 +157,15 @@ def test_tampering_scores_no_more_than_an_honest_wrong_answer(fast_grader, tmp_p
 
 def test_failure_reasons_are_said_in_words(fast_grader, tmp_path):
     expect = {
-        "os-exit": "the process exited with status 0 before returning",
+        "os-exit": "the process exited before returning",
         "system-exit": "raised SystemExit",
         "keyboard-interrupt": "raised KeyboardInterrupt",
         "infinite-loop-ignoring-signals": "timed out after 3 s",
         "huge-allocation": "used more than 2 GiB of memory",
         "read-reference-from-disk": "FileNotFoundError",
         "read-stored-selfcheck-cases": "FileNotFoundError",
-        "objects-lying-about-equality": "returned an object of type",
-        "ndarray-subclass-lying": "returned an object of type",
+        "objects-lying-about-equality": "returned an object that is not plain data",
+        "ndarray-subclass-lying": "returned an object that is not plain data",
     }
     paths = [write_submission(tmp_path / name, S03, replaced_function(S03, "rnn_cell_forward", *ATTEMPTS[name]))
              for name in expect]
@@ -262,3 +262,178 @@ def test_solutions_hidden_even_when_python_is_installed_above_the_course(monkeyp
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "0", proc
     assert any(Path(solutions).iterdir())  # while the grader itself sees them
+
+
+# ------------------------------------------------------------ issue 20 item 2: no hidden input reaches a report
+
+_SEND = textwrap.dedent('''
+    import os, socket, stat, struct, json
+    def _forge(error):
+        """Write a result on every socket the process holds: the error text is the student's own."""
+        case = {"outputs": None, "args_after": {}, "error": error, "not_implemented": False}
+        tree = json.dumps({"type": "result", "cases": [case] * _N}).encode()
+        header = b'{"tree": ' + tree + b', "sizes": []}'
+        frame = struct.pack("<Q", len(header)) + header
+        for fd in range(3, 64):
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    socket.socket(fileno=os.dup(fd)).sendall(struct.pack("<Q", len(frame)) + frame)
+            except OSError:
+                pass
+        os._exit(0)
+''')
+
+LEAKS = {  # function of 03 -> a body that tries to put its hidden input into the report
+    "softmax": "def softmax(z):\n    raise ValueError('LEAK' + repr(z.tolist()))\n",
+    "rnn_cell_forward": ("def rnn_cell_forward(xt, a_prev, parameters):\n"
+                         "    raise type('LEAK' + str(abs(int(xt.flat[0] * 1e6))), (ValueError,), {})('x')\n"),
+    "rnn_forward": "def rnn_forward(x, a0, parameters):\n    _forge('raised LEAK' + repr(float(x.flat[0])))\n",
+    "compact_parameters": ("def compact_parameters(parameters):\n"
+                           "    os._exit(int(abs(parameters['Waa'].flat[0]) * 1000) % 200 + 17)\n"),
+}
+
+
+def test_no_hidden_input_or_exception_message_reaches_any_report(fast_grader, tmp_path):
+    from autograde import exports, feedback, report, specs
+
+    nb = json.loads(SOLUTIONS.read_text())
+    from conftest import solution_cell
+
+    for name, source in LEAKS.items():
+        solution_cell(nb, name)["source"] = source
+    from autograde.grade import prepare
+
+    n = len(prepare(S03, "rnn_forward", fast_grader.options.seed).cases)
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "student-forge", "metadata": {},
+                        "outputs": [], "source": _SEND + f"_N = {n}\n"})
+    (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
+    channels = {"json": json.dumps(result.to_json()), "feedback.html": feedback.page(result),
+                "gradescope": json.dumps(exports.gradescope(result)), "table": report.table([result])}
+    for channel, text in channels.items():
+        assert "LEAK" not in text, (channel, text[text.index("LEAK") - 200:text.index("LEAK") + 100])
+        assert "status 1" not in text and "status 2" not in text, channel
+    messages = {f.name: f.checks[1].message for f in result.notebooks[0].functions}
+    # what may be said: the type, the cell and line of the student's own code, the kind of input
+    assert "raised ValueError (cell" in messages["softmax"] and "(inputs: " in messages["softmax"], messages
+    assert "a subclass of ValueError" in messages["rnn_cell_forward"], messages
+    assert "exited before returning" in messages["compact_parameters"], messages
+
+
+def test_the_self_check_still_shows_the_whole_message():
+    from autograde.selfcheck import visible_result
+
+    ns: dict = {}
+    exec(LEAKS["softmax"], ns)
+    result, _ = visible_result(S03, "softmax", ns["softmax"])
+    assert "LEAK[" in result.checks[1].message, result.to_json()
+
+
+# ------------------------------------------------------ issue 20 item 5: the complex-step shortcut does not pay
+
+COMPLEX_STEP = {
+    ("06_language_model", "masked_loss"): textwrap.dedent('''
+        def masked_loss(logits, targets, mask):
+            n_y, m, T_y = logits.shape
+            rows, cols = np.arange(m)[:, None], np.arange(T_y)[None, :]
+
+            def forward(z):
+                z = z - np.max(z.real, axis=0, keepdims=True)
+                log_softmax = z - np.log(np.sum(np.exp(z), axis=0, keepdims=True))
+                return -np.sum(mask * log_softmax[targets, rows, cols]) / m
+
+            dlogits = np.zeros_like(logits)
+            for idx in np.ndindex(logits.shape):
+                z = logits.astype(complex)
+                z[idx] += 1e-30j
+                dlogits[idx] = forward(z).imag / 1e-30
+            return float(forward(logits).real), dlogits
+    '''),
+    ("09_gru", "simple_gru_cell_backward"): textwrap.dedent('''
+        def simple_gru_cell_backward(dc_next, cache):
+            c_next, c_prev, xt, gu, cct, parameters = cache
+            args = {"c_prev": c_prev, "xt": xt, **{k: parameters[k] for k in ("Wc", "bc", "Wu", "bu")}}
+
+            def loss(a):
+                concat = np.concatenate([a["c_prev"], a["xt"]])
+                cct = np.tanh(a["Wc"] @ concat + a["bc"])
+                gu = 1 / (1 + np.exp(-(a["Wu"] @ concat + a["bu"])))
+                return np.sum(dc_next * (gu * cct + (1 - gu) * a["c_prev"]))
+
+            grads = {}
+            for key in args:
+                grads[key] = np.zeros_like(args[key])
+                for idx in np.ndindex(args[key].shape):
+                    a = {k: v.astype(complex) for k, v in args.items()}
+                    a[key][idx] += 1e-30j
+                    grads[key][idx] = loss(a).imag / 1e-30
+            return {"dxt": grads["xt"], "dc_prev": grads["c_prev"], "dWc": grads["Wc"], "dbc": grads["bc"],
+                    "dWu": grads["Wu"], "dbu": grads["bu"]}
+    '''),
+}
+
+
+@pytest.mark.parametrize("stem,name", list(COMPLEX_STEP), ids=[n for _, n in COMPLEX_STEP])
+def test_a_backward_pass_by_the_complex_step_does_not_pay(fast_grader, tmp_path, stem, name):
+    nb = replaced_function(stem, name, COMPLEX_STEP[(stem, name)])
+    (result,) = fast_grader.grade([write_submission(tmp_path, stem, nb)])
+    fn = function_result(result, name)
+    assert fn.score == 0, fn.to_json()
+    assert "complex numbers are not used in this course" in fn.checks[0].message, fn.to_json()
+    others = [f for f in result.notebooks[0].functions if f.name != name]
+    assert all(f.score == f.max_score for f in others), [f.to_json() for f in others if f.score < f.max_score]
+
+
+# -------------------------------------------------- issue 20 item 6: a hint only when the evidence fits it
+
+STUBS = {
+    ("08_vanishing_gradients", "clip_by_global_norm"): (  # identity: each array "clipped by its own norm"?
+        "def clip_by_global_norm(gradients, max_norm):\n"
+        "    return {k: g.copy() for k, g in gradients.items()}, float(max_norm)\n", ("its own norm", "square root")),
+    ("02_notation", "build_vocabulary"): (  # the special tokens alone: "min_count"?
+        "def build_vocabulary(sentences, min_count=1, max_size=None):\n    return ['<UNK>', '<EOS>']\n",
+        ("count >= min_count", "max_size counts", "Hint: the")),
+}
+
+
+@pytest.mark.parametrize("stem,name", list(STUBS), ids=[n for _, n in STUBS])
+def test_a_stub_is_told_nothing_was_attempted_not_a_mistake_hint(fast_grader, tmp_path, stem, name):
+    source, wrong_hints = STUBS[(stem, name)]
+    (result,) = fast_grader.grade([write_submission(tmp_path, stem, replaced_function(stem, name, source))])
+    fn = function_result(result, name)
+    messages = " ".join(c.message for c in fn.checks if not c.passed)
+    assert fn.score < fn.max_score, fn.to_json()
+    assert not any(h in messages for h in wrong_hints), messages
+    assert "nothing seems computed" in messages, messages
+
+
+# ------------------------------------- issue 20 item 4: float32 precision is not called finite differences
+
+def test_an_honest_float32_backward_pass_gets_a_float32_hint_not_an_accusation():
+    import numpy as np
+
+    from autograde import reference
+    from autograde.checks import judge
+    from autograde.spec import HIDDEN_SEED
+
+    def f32(v):
+        if isinstance(v, np.ndarray):
+            return v.astype(np.float32)
+        if isinstance(v, dict):
+            return {k: f32(x) for k, x in v.items()}
+        if isinstance(v, (tuple, list)):
+            return type(v)(f32(x) for x in v)
+        return v
+
+    stem, name = "09_gru", "gru_cell_backward"
+    prep = reference.prepare(stem, name, HIDDEN_SEED)
+    backward = reference.namespace(stem)[name]
+    results = []
+    for case in prep.cases:  # the reference's own code, run on float32 copies, cast back to float64
+        out = backward(*f32(list(case.args.values())))
+        out = {k: v.astype(np.float64) for k, v in out.items()}
+        results.append({"outputs": out, "args_after": case.args, "error": None, "not_implemented": False})
+    result = judge(prep, results)
+    messages = " ".join(c.message for c in result.checks if not c.passed)
+    assert result.score < result.max_score, result.to_json()  # float64 is asked for: values are lost
+    assert "looks computed by finite differences" not in messages, messages
+    assert "float32" in messages, messages
