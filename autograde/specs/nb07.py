@@ -106,9 +106,10 @@ next_token_distribution = FunctionSpec(
 
 # --------------------------------------------------------------------------------------------------- sample
 
+# (the long cases first: the hint comes from the first case that fails, and a long sequence tells the mistakes apart)
 SAMPLE_SIZES = (
-    dict(n_y=5, n_a=4, max_length=150, temperature=1.0, _ends=1),
     dict(n_y=8, n_a=6, max_length=40, temperature=0.7, _driven=1, _no_end=1),
+    dict(n_y=5, n_a=4, max_length=150, temperature=1.0, _ends=1),
     # a vocabulary without <EOS> (eos_index=None): the lecture's fixed-length stop
     dict(n_y=6, n_a=5, max_length=12, temperature=1.6, _driven=1, _no_eos=1),
     # no memory and an unreachable <EOS>: 1000 independent draws whose frequencies are tested
@@ -121,12 +122,20 @@ SAMPLE_EDGE = (
 )
 
 
-def _likely(params: dict, index: int, temperature: float, share: float = 1 / 3) -> None:
-    """Make ``index`` drawn with probability at least ``share`` at every step, whatever the state (and at most
-    ~0.99): its output row is zeroed and its bias set above every other reachable logit's bound."""
-    reachable = [i for i in range(params["by"].shape[0]) if i != index and params["by"][i, 0] > -50.0]
+def _likely(params: dict, index: int, temperature: float, share: float = 1 / 3, cap: float | None = None,
+            besides: tuple = ()) -> None:
+    """Make ``index`` drawn with probability at least ``share`` at every step, whatever the state: its output row
+    is zeroed and its bias set above every other reachable logit's bound R. With ``cap``, the other logits are
+    first scaled down to |logit| <= cap, which bounds the probability above too (R = 1, share 1/10: <= 0.45).
+    The tokens ``besides`` are left out (the share is then among the others)."""
+    reachable = [i for i in range(params["by"].shape[0])
+                 if i != index and i not in besides and params["by"][i, 0] > -50.0]
     params["Wya"][index] = 0.0
     bound = float((np.abs(params["Wya"][reachable]).sum(axis=1) + np.abs(params["by"][reachable, 0])).max())
+    if cap is not None and bound > cap:
+        params["Wya"][reachable] *= cap / bound
+        params["by"][reachable] *= cap / bound
+        bound = cap
     # P(index) >= e^(c/T) / (e^(c/T) + k e^(R/T)) = share when c = R + T log(k share / (1 - share))
     params["by"][index] = bound + temperature * np.log(len(reachable) * share / (1 - share))
 
@@ -146,7 +155,7 @@ def _model(rng, size) -> tuple[dict, int | None]:
         params["Waa"][0] = 0.0
         params["Wax"][0] = 6.0
         params["ba"][0] = -3.0
-        _likely(params, eos, float(size["temperature"]), share=0.1)
+        _likely(params, eos, float(size["temperature"]), share=0.1, cap=1.0)
         params["Wya"][eos, 0] = 15.0
         params["by"][eos] -= 15.0 * np.tanh(3.0)
     if size.get("_flat"):  # p is the same at every step, whatever the input: max p < 1/2
@@ -298,8 +307,8 @@ sample = FunctionSpec(
 # ---------------------------------------------------------------------------------------------- sample_words
 
 WORDS_SIZES = (
-    dict(n_y=6, n_a=4, max_length=150, temperature=1.0, _ends=1),
     dict(n_y=8, n_a=5, max_length=40, temperature=1.0, _driven=1, _no_end=1),
+    dict(n_y=6, n_a=4, max_length=150, temperature=1.0, _ends=1),
     dict(n_y=5, n_a=4, max_length=150, temperature=1.2, _no_unk=1, _ends=1),  # unk_index=None: exactly sample
     # no memory and an unreachable <EOS>: 1000 accepted draws whose frequencies are tested
     dict(n_y=5, n_a=3, max_length=1000, temperature=0.7, _memoryless=1, _no_end=1),
@@ -328,16 +337,11 @@ def words_case(rng, size, fns):
             params["Wya"][unk] = 0.0
             params["by"][unk] = temperature * (lse + np.log(share / (1 - share)))
         else:
-            reachable = [i for i in range(n_y) if i != unk and params["by"][i, 0] > -50.0]
             # every reachable logit within +-0.75, <UNK> drawn with probability 1/3 to 0.7 at every step: draws
             # are rejected often, never forever, and not 40 times in a row; fed back as an input, <UNK> moves
             # the state far
-            bound = np.abs(params["Wya"][reachable]).sum(axis=1) + np.abs(params["by"][reachable, 0])
-            scale = min(1.0, 0.75 / float(bound.max()))
-            params["Wya"][reachable] *= scale
-            params["by"][reachable] *= scale
             params["Wax"][:, unk] = 4.0 * np.sign(params["Wax"][:, unk] + 1e-300)
-            _likely(params, unk, temperature)
+            _likely(params, unk, temperature, cap=0.75, besides=(eos,) if size.get("_ends") else ())
     seed = wire.GeneratorRef((int(rng.integers(0, 2**32)),))
     args = {"parameters": params, "eos_index": eos, "unk_index": unk, "rng": seed,
             "max_length": size["max_length"], "temperature": temperature}
