@@ -61,7 +61,8 @@ MISTAKES = [
      "        index = int(rng.choice(n_y, p=p.ravel()))\n        indices.append(index)\n",
      {VALUES, EDGE, DIST}, "<UNK> is in your output"),
     ("words-renormalised", S07, "sample_words", REJECT, """        q = p.ravel().copy()
-        q[unk_index] = 0.0
+        if unk_index is not None:
+            q[unk_index] = 0.0
         index = int(rng.choice(n_y, p=q / q.sum()))
         indices.append(index)
 """, {VALUES, EDGE}, "renormalised"),

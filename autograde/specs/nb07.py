@@ -56,10 +56,11 @@ STEP_EDGE = (
 
 def step_case(rng, size, fns):
     n_y, n_a, m = size["n_y"], size["n_a"], size["m"]
-    scale = 400.0 if size.get("_confident") else 1.5
     params = {"Waa": normal(rng, n_a, n_a, scale=0.8), "Wax": normal(rng, n_a, n_y, scale=1.0),
-              "Wya": normal(rng, n_y, n_a, scale=scale), "ba": normal(rng, n_a, 1, scale=0.3),
+              "Wya": normal(rng, n_y, n_a, scale=1.5), "ba": normal(rng, n_a, 1, scale=0.3),
               "by": normal(rng, n_y, 1, scale=0.5)}
+    if size.get("_confident"):  # two logits above 1000 / temperature: exp overflows unless the max is subtracted
+        params["by"][rng.choice(n_y, size=2, replace=False)] += rng.uniform(1500.0, 2000.0, size=(2, 1))
     xt = np.zeros((n_y, m))
     xt[rng.integers(0, n_y, size=m), np.arange(m)] = 1.0
     xt[:, 0] = 0.0  # the first column is x<1> = 0
