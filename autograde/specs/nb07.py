@@ -107,7 +107,8 @@ next_token_distribution = FunctionSpec(
 
 # --------------------------------------------------------------------------------------------------- sample
 
-# (the long cases first: the hint comes from the first case that fails, and a long sequence tells the mistakes apart)
+# (the long cases first, edge cases too: the hint comes from the first case that fails, and only a long sequence
+# tells the mistakes apart; a one-token output matches the argmax path by chance)
 SAMPLE_SIZES = (
     dict(n_y=8, n_a=6, max_length=40, temperature=0.7, _driven=1, _no_end=1),
     dict(n_y=5, n_a=4, max_length=150, temperature=1.0, _ends=1),
@@ -117,9 +118,9 @@ SAMPLE_SIZES = (
     dict(n_y=5, n_a=3, max_length=1000, temperature=0.6, _memoryless=1, _no_end=1),
 )
 SAMPLE_EDGE = (
+    dict(n_y=3, n_a=1, max_length=20, temperature=1.0, _flat=1, _no_end=1),
     dict(n_y=2, n_a=1, max_length=1, temperature=1.0),
     dict(n_y=1, n_a=2, max_length=5, temperature=1.0),
-    dict(n_y=3, n_a=1, max_length=20, temperature=1.0, _flat=1, _no_end=1),
 )
 
 
@@ -315,9 +316,9 @@ WORDS_SIZES = (
     dict(n_y=5, n_a=3, max_length=1000, temperature=0.7, _memoryless=1, _no_end=1),
 )
 WORDS_EDGE = (
+    dict(n_y=4, n_a=2, max_length=40, temperature=1.0, _driven=1, _no_end=1),
     dict(n_y=2, n_a=1, max_length=50, temperature=1.0, _flat=1),  # <UNK> and <EOS> only: every sentence is [eos]
     dict(n_y=3, n_a=2, max_length=1, temperature=1.0, _no_unk_drawn=1),
-    dict(n_y=4, n_a=2, max_length=40, temperature=1.0, _driven=1, _no_end=1),
 )
 
 
