@@ -133,3 +133,16 @@ def test_imported_functions_are_not_needed_by_the_exercises():
         ok = working("06_language_model", shift_inputs=unwritten, optimization_step=lambda: None)
     assert ok is False
     assert out.getvalue().count("\n") == 1 and "shift_inputs (notebook 06_language_model) is not written" in out.getvalue()
+
+
+def test_a_list_output_names_no_empty_output_as_also_wrong():
+    """The items of a list output have no top-level name ("[3]"): "also wrong:" never lists an empty name
+    (issue 23: "also wrong:  (inputs …")."""
+    import numpy as np
+
+    from autograde.checks import _values_text
+
+    failing = [("the number of items of the output", np.asarray(5), np.asarray(3)), ("[1]", np.asarray(2), np.asarray(1)),
+               ("[2]", np.asarray(0), np.asarray(1))]
+    text = _values_text(["the number of items of the output is 5, expected 3"], failing)
+    assert "also wrong" not in text, text
