@@ -87,7 +87,17 @@ def _magnitude(x: float) -> str:
     return f"about 1e{math.floor(math.log10(x)):+03d}"
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    """A plain number: a Python or NumPy int or float (not a bool), as every check accepts one."""
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+def index_sequence(out: Any) -> list[int] | None:
+    """``out`` as a list of Python ints if it is what the value checks accept for a list of indices — a list or
+    tuple of numbers with integral values (Python or NumPy) — else None. A check that needs indices (e.g. a
+    distribution test) calls this, so that every check agrees on what a valid answer is."""
+    if not isinstance(out, (list, tuple)) or not all(_is_number(i) and float(i).is_integer() for i in out):
+        return None
+    return [int(i) for i in out]
 
 
 def _kind(x: Any) -> str:
@@ -222,7 +232,12 @@ def _leaves(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[tup
         walk(name_outputs(out, spec), refs, "", structure, leaves)
     else:
         walk(out, ref, "", structure, leaves)
+    if spec.lengths_are_values:
+        structure = [s for s in structure if not _TOP_LENGTH.fullmatch(s)]
     return structure, leaves
+
+
+_TOP_LENGTH = re.compile(r"the output has \d+ items, expected \d+")
 
 
 def _compare(out: Any, ref: Any, spec: FunctionSpec) -> tuple[list[str], list[str], list[tuple]]:
@@ -339,7 +354,8 @@ def _top(name: str) -> str:
 
 def _values_text(values: list[str], failing: list[tuple]) -> str:
     first = _top(failing[0][0]) if failing else None
-    others = list(dict.fromkeys(_top(n) for n, _, _ in failing[1:] if _top(n) != first))
+    # (items of a list output have no top-level name: "[3]")
+    others = list(dict.fromkeys(_top(n) for n, _, _ in failing[1:] if _top(n) and _top(n) != first))
     return values[0] + (f"; also wrong: {', '.join(others)}" if others else "")
 
 

@@ -120,6 +120,9 @@ class FunctionSpec:
     # a function that draws from a generator: distribution(out, ref, case) says (None if fine) how the output of
     # a case whose context has "distribution": True fails to follow the reference's distribution
     distribution: Callable[[Any, Any, Case], str | None] | None = None
+    # a function returning a list whose length is part of its value (a sampled sequence): a list of the wrong
+    # length fails the value checks only, not "shapes and dtypes"
+    lengths_are_values: bool = False
     rtol: float = 1e-6
     atol: float = 1e-9
     # advice shown when the function modifies one of its inputs
