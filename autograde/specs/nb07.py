@@ -274,6 +274,7 @@ GENERIC_REPLAY = ("the indices are valid but not the ones the reference draws fr
 
 sample = FunctionSpec(
     name="sample",
+    depends=("next_token_distribution",),
     make_case=sample_case,
     points={"shapes": 1, "values": 3, "edge": 1, "distribution": 2, "unchanged": 1},
     sizes=SAMPLE_SIZES,
@@ -417,6 +418,7 @@ def _rejections_counted(case, fns):
 
 sample_words = FunctionSpec(
     name="sample_words",
+    depends=("next_token_distribution",),
     make_case=words_case,
     points={"shapes": 1, "values": 3, "edge": 1, "distribution": 2, "unchanged": 1},
     sizes=WORDS_SIZES,
