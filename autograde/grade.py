@@ -397,15 +397,15 @@ def why_undefined(name: str, cells: list[Cell], cell_errors: list[str]) -> str |
     return None
 
 
-_prepared: dict[tuple[str, str, int], object] = {}
-_prepare_locks: dict[tuple[str, str, int], threading.Lock] = {}
+_prepared: dict[tuple[str, str, int, str], object] = {}
+_prepare_locks: dict[tuple[str, str, int, str], threading.Lock] = {}
 _prepare_guard = threading.Lock()
 
 
 def prepare(stem: str, name: str, seed: int):
     """:func:`reference.prepare`, computed once per process and kept (for every function of the course, however
-    many), even when several threads ask for it at the same time."""
-    key = (stem, name, seed)
+    many, and secret), even when several threads ask for it at the same time."""
+    key = (stem, name, seed, secret.fingerprint())
     if key in _prepared:
         return _prepared[key]
     with _prepare_guard:

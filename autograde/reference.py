@@ -87,9 +87,13 @@ def numeric_gradients(fspec: FunctionSpec, cases: list, fns: Callable[[str], Cal
         return None, f"the gradient check could not run {grad.forward}: {describe_exception(exc)}"
 
 
-@lru_cache(maxsize=64)
 def prepare(stem: str, name: str, seed: int) -> Prepared:
-    """A function's hidden cases and all they are judged against (computed once per process)."""
+    """A function's hidden cases and all they are judged against (computed once per process and secret)."""
+    return _prepare(stem, name, seed, secret.fingerprint())
+
+
+@lru_cache(maxsize=64)
+def _prepare(stem: str, name: str, seed: int, fingerprint: str) -> Prepared:
     from autograde import specs
 
     nb = specs.get(stem)

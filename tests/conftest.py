@@ -15,9 +15,42 @@ import pytest
 _CACHE = tempfile.mkdtemp(prefix="autograde-test-cache-")
 os.environ["AUTOGRADE_CACHE_DIR"] = _CACHE
 
+# The grading secret of the tests, set here and nowhere else: never the machine's own. Every test (and every
+# process it starts: python -m autograde, nbgrader) grades with FIXED_SECRET unless it sets another one
+# itself, and the secret file points into a folder of the session, so that the user's
+# ~/.config/autograde/secret (or AUTOGRADE_SECRET_FILE) is neither read nor created.
+FIXED_SECRET = "autograde-tests-fixed-secret"
+_SECRET_DIR = tempfile.mkdtemp(prefix="autograde-test-secret-")
+os.environ["AUTOGRADE_SECRET_FILE"] = os.path.join(_SECRET_DIR, "secret")
+os.environ["AUTOGRADE_SECRET"] = FIXED_SECRET
+os.environ.pop("AUTOGRADE_SEED", None)  # the built-in seed: hidden inputs vary only with the secret
+
+
+def _catalogue_secrets() -> tuple[str, ...]:
+    """The secrets the mistake catalogue runs under: AUTOGRADE_TEST_SECRETS (comma-separated, to replay a run),
+    else FIXED_SECRET and two drawn fresh for this run (printed in the report's header)."""
+    given = [s.strip() for s in os.environ.get("AUTOGRADE_TEST_SECRETS", "").split(",") if s.strip()]
+    return tuple(given) or (FIXED_SECRET, os.urandom(16).hex(), os.urandom(16).hex())
+
+
+SECRETS = _catalogue_secrets()
+
+
+def pytest_report_header(config):
+    return (f"grading secrets of the mistake catalogue: {','.join(SECRETS)} "
+            f"(replay with AUTOGRADE_TEST_SECRETS={','.join(SECRETS)})")
+
+
+@pytest.fixture(params=range(len(SECRETS)), ids=[f"secret{i}" for i in range(len(SECRETS))])
+def each_secret(request, monkeypatch) -> str:
+    """Grade under each of SECRETS in turn (the test is run once per secret)."""
+    monkeypatch.setenv("AUTOGRADE_SECRET", SECRETS[request.param])
+    return SECRETS[request.param]
+
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_CACHE, ignore_errors=True)
+    shutil.rmtree(_SECRET_DIR, ignore_errors=True)
 
 
 from autograde.grade import Grader, Options
@@ -110,7 +143,8 @@ def assert_mistake_caught_once(grader, tmp_path, case) -> None:
     (result,) = grader.grade([path])
     fn = function_result(result, name)
     failed = {c.name for c in fn.checks if not c.passed}
-    assert failed == failing, fn.to_json()
+    assert failed == failing, (os.environ["AUTOGRADE_SECRET"], fn.to_json())
+    assert fn.score == sum(c.points for c in fn.checks if c.name not in failing), fn.to_json()
     messages = " ".join(c.message for c in fn.checks if not c.passed)
     assert feedback in messages, messages
     others = {k: v for k, v in scores(result).items() if k != name}
