@@ -35,7 +35,7 @@ MISTAKES = [
     ("ppl-mask-ignored", S06, "perplexity",
      "loss, _ = masked_loss(logits, targets, mask)\n    ppl = float(np.exp(loss * m / np.sum(mask)))",
      "loss, _ = masked_loss(logits, targets, np.ones_like(mask))\n    ppl = float(np.exp(loss * m / mask.size))",
-     {"values"},
+     {"values", "values at edge sizes"},
      "the padding is counted"),
     ("step-no-clipping", S06, "optimization_step",
      "parameters[key] - learning_rate * np.clip(gradients[key], -max_value, max_value)",

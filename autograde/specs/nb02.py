@@ -251,9 +251,10 @@ def decode_case(rng, size, fns):
     indices = np.array(others)[rng.integers(0, len(others), size=(m, T))]
     for i in range(m):
         if rng.random() < size.get("p_eos", 0.6):
-            indices[i, rng.integers(0, T):] = eos  # the sentence ends; <EOS> fills what is left
-            if rng.random() < 0.5 and T > 1:
-                indices[i, -1] = others[0]  # something after <EOS> is ignored too
+            start = rng.integers(0, T)
+            indices[i, start:] = eos  # the sentence ends; <EOS> fills what is left
+            if rng.random() < 0.5 and start < T - 1:
+                indices[i, -1] = others[0]  # something after <EOS> is ignored too (never the <EOS> itself)
     return Case(size_label(size), {"x": _one_hot(indices, len(vocab)), "vocabulary": vocab})
 
 

@@ -243,10 +243,25 @@ encoder_decoder_loss_and_gradients = FunctionSpec(
 # ----------------------------------------------------------------------------------------- one_to_many_generate
 
 def generate_case(rng, size, fns):
+    """With T_y ≥ 2, the first example's first prediction is never x1's symbol (x1 is drawn again, then the
+    parameters, until it is not), so that feeding x1 at every step instead of the prediction changes the second
+    step's input in every case of any secret."""
     n_y, n_a, m = size["n_y"], size["n_a"], size["m"]
-    parameters = rnn_parameters(rng, n_a, n_y, n_y, scale=1.0)
-    args = {"x1": _one_hot(rng, n_y, m), "a0": normal(rng, n_a, m, scale=0.8), "parameters": parameters,
-            "T_y": size["T_y"]}
+    while True:
+        parameters = rnn_parameters(rng, n_a, n_y, n_y, scale=1.0)
+        a0 = normal(rng, n_a, m, scale=0.8)
+        x1 = _one_hot(rng, n_y, m)
+        if size["T_y"] < 2:
+            break
+        for first in rng.permutation(n_y):
+            x1[:, 0] = 0.0
+            x1[first, 0] = 1.0
+            if np.argmax(fns("rnn_cell_forward")(x1, a0, parameters)[1][:, 0]) != first:
+                break
+        else:
+            continue
+        break
+    args = {"x1": x1, "a0": a0, "parameters": parameters, "T_y": size["T_y"]}
     return Case(size_label(size), args)
 
 

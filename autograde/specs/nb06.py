@@ -33,9 +33,11 @@ def _batch(rng, size):
     scale = 400.0 if size.get("_confident") else 2.0
     logits = normal(rng, n_y, m, T, scale=scale)
     targets = rng.integers(0, n_y, size=(m, T))
-    lengths = rng.integers(1, T + 1, size=m)
+    # every sequence padded (at least one padded position whenever T_x > 1), except the first when m > 1, which
+    # is full: a mistake about the mask is caught by every case of any secret, not only by lucky draws
+    lengths = rng.integers(1, T, size=m) if T > 1 else np.ones(m, dtype=int)
     if m > 1:
-        lengths[0] = T  # one full sequence, the others padded
+        lengths[0] = T
     mask = (np.arange(T)[None, :] < lengths[:, None]).astype(np.float64)
     return logits, targets, mask
 
