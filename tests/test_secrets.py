@@ -74,3 +74,28 @@ def test_this_session_grades_with_the_fixed_secret_and_a_file_of_its_own():
     real = Path(os.path.expanduser("~")) / ".config" / "autograde" / "secret"
     assert secret.location() != real.resolve()
     assert str(secret.location()).startswith(conftest._SECRET_DIR)
+
+
+@pytest.mark.parametrize("stem", conftest.STEMS)
+def test_no_hidden_case_equals_a_visible_one(stem, monkeypatch):
+    """Under each secret of the session, no hidden case of any function equals, as the self-check stores it, a
+    visible case shipped in assignments/<stem>/<stem>.selfcheck.json (a lookup table of the visible answers
+    must earn nothing)."""
+    from autograde import reference, secret, specs, stored, wire
+    from autograde.spec import HIDDEN_SEED
+
+    shipped = json.loads((ROOT / "assignments" / stem / f"{stem}.selfcheck.json").read_text(encoding="utf-8"))
+    nb = specs.get(stem)
+    fns = reference.functions(nb)
+    compared = 0
+    for value in conftest.SECRETS:
+        monkeypatch.setenv("AUTOGRADE_SECRET", value)
+        for fspec in nb.functions:
+            visible = {json.dumps(stored.rounded(c["args"]), sort_keys=True)
+                       for c in shipped["functions"][fspec.name]["cases"]}
+            assert visible, fspec.name
+            for case in fspec.cases(secret.mix(HIDDEN_SEED), fns, stem):
+                key = json.dumps(stored.rounded(wire.to_json(case.args)), sort_keys=True)
+                assert key not in visible, (value, fspec.name, case.label)
+                compared += 1
+    assert compared >= len(conftest.SECRETS) * len(nb.functions)

@@ -23,6 +23,13 @@ SEQ_EDGE = (
 LOSS_EDGE = tuple(dict(size, n_y=max(2, size["n_y"])) for size in SEQ_EDGE)
 
 
+def drawn(rng: np.random.Generator, size: dict) -> dict:
+    """``size`` with each range ``(lo, hi)`` of a size replaced by a number drawn in it (inclusive): a case whose
+    sizes leave no values to draw (one class, one word) still differs from the visible cases by its sizes."""
+    return {k: (int(rng.integers(v[0], v[1] + 1)) if isinstance(v, tuple) and len(v) == 2
+                and all(isinstance(x, int) for x in v) else v) for k, v in size.items()}
+
+
 def normal(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
     return rng.normal(0.0, scale, size=shape).astype(np.float64)
 

@@ -7,7 +7,7 @@ import numpy as np
 from autograde import wire
 from autograde.numeric import centred_differences
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
-from autograde.specs._inputs import normal, rnn_parameters
+from autograde.specs._inputs import drawn, normal, rnn_parameters
 
 STEM = "06_language_model"
 FORWARD_STEM, BACKWARD_STEM = "03_recurrent_neural_network", "04_backpropagation_through_time"
@@ -49,6 +49,7 @@ def _no_mask(case):
 # ------------------------------------------------------------------------------------------- shift_inputs
 
 def shift_case(rng, size, fns):
+    size = drawn(rng, size)
     return Case(size_label(size), {"targets": rng.integers(0, size["n_x"], size=(size["m"], size["T_x"])),
                                    "n_x": size["n_x"]})
 
@@ -63,7 +64,8 @@ shift_inputs = FunctionSpec(
     make_case=shift_case,
     points={"shapes": 1, "values": 2, "edge": 1, "unchanged": 1},
     sizes=LM_SIZES[:2],
-    edge_sizes=LM_EDGE,
+    # with one word every target is 0: m and T_x are drawn, so that no hidden case is a visible one
+    edge_sizes=LM_EDGE[:2] + (dict(LM_EDGE[2], m=(2, 5), T_x=(2, 6)),),
     mistakes=(
         Mistake("x<t> is the one-hot of targets[:, t] itself: the input must be the PREVIOUS token, "
                 "x<t> = y<t-1>, with x<1> = 0.", outputs=_not_shifted),
