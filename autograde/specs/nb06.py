@@ -162,14 +162,24 @@ perplexity = FunctionSpec(
 # ------------------------------------------------------------------------------------- optimization_step
 
 def step_case(rng, size, fns):
+    """Wherever a gradient can be non-zero (n_y ≥ 2), some gradient entry exceeds max_value (the case is drawn
+    again until the reference's step with and without clipping differ), so that a step without clipping is
+    caught by every such case of any secret."""
     n_x, n_a, m, T = size["n_x"], size["n_a"], size["m"], size["T_x"]
-    _, targets, mask = _batch(rng, {**size, "_confident": 0})
-    x = np.zeros((n_x, m, T))
-    x[rng.integers(0, n_x, size=(m, T)), np.arange(m)[:, None], np.arange(T)[None, :]] = 1.0
-    params = rnn_parameters(rng, **size)
-    params["Wya"] *= 6.0  # large output weights: some gradient entries exceed max_value
-    args = {"x": x, "targets": targets, "mask": mask, "a0": normal(rng, n_a, m, scale=0.8), "parameters": params,
-            "learning_rate": float(rng.uniform(0.05, 0.5)), "max_value": 0.3}
+    for _ in range(100):
+        _, targets, mask = _batch(rng, {**size, "_confident": 0})
+        x = np.zeros((n_x, m, T))
+        x[rng.integers(0, n_x, size=(m, T)), np.arange(m)[:, None], np.arange(T)[None, :]] = 1.0
+        params = rnn_parameters(rng, **size)
+        params["Wya"] *= 6.0  # large output weights: some gradient entries exceed max_value
+        args = {"x": x, "targets": targets, "mask": mask, "a0": normal(rng, n_a, m, scale=0.8), "parameters": params,
+                "learning_rate": float(rng.uniform(0.05, 0.5)), "max_value": 0.3}
+        if size["n_y"] < 2:
+            break
+        step = fns("optimization_step")
+        clipped, free = step(**wire.copy(args))[1], step(**{**wire.copy(args), "max_value": 1e300})[1]
+        if any(np.max(np.abs(clipped[k] - free[k])) > 1e-3 * args["learning_rate"] for k in clipped):
+            break
     return Case(size_label(size), args)
 
 
