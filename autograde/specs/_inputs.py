@@ -40,8 +40,12 @@ def rnn_parameters(rng: np.random.Generator, n_a: int, n_x: int, n_y: int, **_: 
 
 
 def one_hot_targets(rng: np.random.Generator, n_y: int, m: int, T_x: int) -> np.ndarray:
-    """y of shape (n_y, m, T_x), one 1 per column."""
+    """y of shape (n_y, m, T_x), one 1 per column. With two classes or more and two steps or more, every
+    sequence changes class from its first step to its second, so that a loss or gradient that pairs the targets
+    with the wrong time step is caught by every case of any secret, not only where the targets happen to vary."""
     classes = rng.integers(0, n_y, size=(m, T_x))
+    if n_y >= 2 and T_x >= 2:
+        classes[:, 1] = (classes[:, 0] + rng.integers(1, n_y, size=m)) % n_y
     y = np.zeros((n_y, m, T_x))
     np.put_along_axis(y, classes[None], 1.0, axis=0)
     return y

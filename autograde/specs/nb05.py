@@ -12,7 +12,7 @@ import numpy as np
 
 from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
-from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, rnn_parameters
+from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, one_hot_targets, rnn_parameters
 from autograde.numeric import gradients as _gradients
 
 STEM = "05_types_of_rnns"
@@ -148,7 +148,7 @@ def tagger_case(rng, size, fns):
         lengths[order[1]] = rng.integers(1, T_x)  # and another is padded
     mask = (np.arange(T_x)[None, :] < lengths[:, None]).astype(np.float64)
     x = case.args["x"] * mask[None]  # padding is zeros
-    args = {"x": x, "y": _one_hot(rng, size["n_y"], m, T_x), "mask": mask, "a0": case.args["a0"],
+    args = {"x": x, "y": one_hot_targets(rng, size["n_y"], m, T_x), "mask": mask, "a0": case.args["a0"],
             "parameters": case.args["parameters"]}
     return Case(case.label, args, context=args)
 
@@ -196,7 +196,7 @@ tagger_loss_and_gradients = FunctionSpec(
 def encoder_decoder_case(rng, size, fns):
     n_x, n_a, n_y, m, T_x = size["n_x"], size["n_a"], size["n_y"], size["m"], size["T_x"]
     T_y, n_xd = size.get("T_y", max(1, T_x - 2)), size.get("n_xd", 2)
-    args = {"x": normal(rng, n_x, m, T_x), "x_dec": normal(rng, n_xd, m, T_y), "y": _one_hot(rng, n_y, m, T_y),
+    args = {"x": normal(rng, n_x, m, T_x), "x_dec": normal(rng, n_xd, m, T_y), "y": one_hot_targets(rng, n_y, m, T_y),
             "a0": normal(rng, n_a, m, scale=0.8), "encoder": rnn_parameters(rng, n_a, n_x, 1),
             "decoder": rnn_parameters(rng, n_a, n_xd, n_y)}
     return Case(size_label(dict(size, T_y=T_y)), args, context=args)
