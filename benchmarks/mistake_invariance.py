@@ -26,6 +26,7 @@ from pathlib import Path
 from autograde import reference, specs
 from autograde.calls import run_cases
 from autograde.checks import judge
+from autograde.spec import HIDDEN_SEED
 
 # (name, pattern, replacement): each applied at one match at a time
 OPERATORS = (
@@ -98,7 +99,7 @@ def _alarm(signum, frame):
 def score(stem: str, name: str, source: str, secret: str) -> tuple[float, tuple[str, ...]]:
     """What the mutant scores under ``secret``, and the checks it fails."""
     os.environ["AUTOGRADE_SECRET"] = secret
-    prep = reference.prepare(stem, name, 20261130)
+    prep = reference.prepare(stem, name, HIDDEN_SEED)
     namespace = dict(reference.namespace(stem))
     try:
         exec(compile(source, f"<{name}>", "exec"), namespace)  # noqa: S102 - the course's own cells, mutated

@@ -108,6 +108,13 @@ def grader() -> Grader:
     return Grader(Options(jobs=2))
 
 
+def specs_max(stem: str, name: str) -> float:
+    """The most a function can score."""
+    from autograde import specs
+
+    return specs.get(stem).function(name).max_score
+
+
 def scores(result) -> dict[str, float]:
     """{function: score} of a submission's result."""
     return {f.name: f.score for nb in result.notebooks for f in nb.functions}

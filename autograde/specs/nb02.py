@@ -255,8 +255,10 @@ def decode_case(rng, size, fns):
     indices = np.array(others)[rng.integers(0, len(others), size=(m, T))]
     for i in range(m):
         if rng.random() < size.get("p_eos", 0.6):
-            start = rng.integers(0, T)
-            indices[i, start:] = eos  # the sentence ends; <EOS> fills what is left
+            # the sentence ends; <EOS> fills what is left, and something follows the first <EOS> when T_x > 1
+            # (another <EOS>, or a word), so that keeping <EOS> and reading past it give different answers
+            start = rng.integers(0, T - 1) if T > 1 else 0
+            indices[i, start:] = eos
             if rng.random() < 0.5 and start < T - 1:
                 indices[i, -1] = others[0]  # something after <EOS> is ignored too (never the <EOS> itself)
     return Case(size_label(size), {"x": _one_hot(indices, len(vocab)), "vocabulary": vocab})
