@@ -115,7 +115,7 @@ def read_bytes(path: Path, follow: bool = False) -> bytes:
     (the path the instructor gave). Only a notebook whose sources exceed ``nbread.MAX_KEPT`` is refused."""
     with nbread.open_notebook(path, follow) as f:
         try:
-            return nbread.read_without_outputs(f)
+            return nbread.read(f)
         except OSError as exc:
             raise ValueError(f"the file could not be read ({exc.strerror})") from None
 

@@ -5,7 +5,8 @@ figures can weigh hundreds of megabytes. :func:`read_without_outputs` therefore 
 drops, as they are read, the value of every cell's ``"outputs"`` (and ``"attachments"``, images pasted into
 markdown), keeping an empty one in its place. What is kept (the sources, metadata and the rest of the JSON) may
 be at most :data:`MAX_KEPT` bytes; only a notebook whose kept part is larger is refused. Memory stays within
-about ``MAX_KEPT`` plus two chunks, whatever the size of the file.
+about ``MAX_KEPT`` plus two chunks, whatever the size of the file. A file no larger than ``MAX_KEPT`` is read
+as it is (:func:`read`), which is faster, and as bounded.
 
 This is not a JSON parser: it follows strings and brackets only as far as needed to find those values, copies
 everything else byte for byte (newlines of dropped values too, so that an error's line number is the file's),
@@ -164,6 +165,28 @@ def read_without_outputs(f: BinaryIO) -> bytes:
         elif expect_key and token.startswith(b'"'):
             key, expect_key = (json.dumps(json.loads(token)).encode() if b"\\" in token else token), False
     return bytes(out)
+
+
+def read(f: BinaryIO) -> bytes:
+    """A notebook file's JSON: as it is if the whole file is no larger than MAX_KEPT (read at C speed; its
+    outputs are then small enough to keep), else without its outputs (:func:`read_without_outputs`)."""
+    data = f.read(MAX_KEPT + 1)
+    if len(data) <= MAX_KEPT:
+        return data
+    return read_without_outputs(_Prefixed(data, f))
+
+
+class _Prefixed:
+    """``data`` already read from ``f``, then the rest of ``f``."""
+
+    def __init__(self, data: bytes, f: BinaryIO):
+        self.data, self.f = data, f
+
+    def read(self, n: int) -> bytes:
+        if self.data:
+            out, self.data = self.data[:n], self.data[n:]
+            return out
+        return self.f.read(n)
 
 
 def open_notebook(path: Path, follow: bool = False) -> BinaryIO:
