@@ -126,6 +126,9 @@ def _prepare(stem: str, name: str, seed: int, fingerprint: str) -> Prepared:
     return Prepared(fspec, cases, expected, mistake_outputs, numeric)
 
 
+prepare.cache_clear = _prepare.cache_clear  # type: ignore[attr-defined]  # forget what this process prepared
+
+
 def dependencies(stem: str, name: str) -> dict[str, Callable]:
     """Reference versions of the graded functions that ``name`` calls, by name."""
     from autograde import specs
