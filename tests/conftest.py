@@ -16,14 +16,10 @@ _CACHE = tempfile.mkdtemp(prefix="autograde-test-cache-")
 os.environ["AUTOGRADE_CACHE_DIR"] = _CACHE
 
 # The grading secret of the tests, set here and nowhere else: never the machine's own. Every test (and every
-# process it starts: python -m autograde, nbgrader) grades with FIXED_SECRET unless it sets another one
-# itself, and the secret file points into a folder of the session, so that the user's
+# process it starts: python -m autograde, nbgrader) grades with FIXED_SECRET (or the first secret of
+# AUTOGRADE_TEST_SECRETS, to run the whole suite under another) unless it sets another one itself, and the secret file points into a folder of the session, so that the user's
 # ~/.config/autograde/secret (or AUTOGRADE_SECRET_FILE) is neither read nor created.
 FIXED_SECRET = "autograde-tests-fixed-secret"
-_SECRET_DIR = tempfile.mkdtemp(prefix="autograde-test-secret-")
-os.environ["AUTOGRADE_SECRET_FILE"] = os.path.join(_SECRET_DIR, "secret")
-os.environ["AUTOGRADE_SECRET"] = FIXED_SECRET
-os.environ.pop("AUTOGRADE_SEED", None)  # the built-in seed: hidden inputs vary only with the secret
 
 
 def _catalogue_secrets() -> tuple[str, ...]:
@@ -34,6 +30,10 @@ def _catalogue_secrets() -> tuple[str, ...]:
 
 
 SECRETS = _catalogue_secrets()
+_SECRET_DIR = tempfile.mkdtemp(prefix="autograde-test-secret-")
+os.environ["AUTOGRADE_SECRET_FILE"] = os.path.join(_SECRET_DIR, "secret")
+os.environ["AUTOGRADE_SECRET"] = SECRETS[0]  # FIXED_SECRET, unless AUTOGRADE_TEST_SECRETS names another first
+os.environ.pop("AUTOGRADE_SEED", None)  # the built-in seed: hidden inputs vary only with the secret
 
 
 def pytest_report_header(config):

@@ -22,7 +22,7 @@ SECRETS = (conftest.SECRETS + tuple(os.urandom(16).hex() for _ in range(5)))[:5]
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_every_mutant_costs_the_same_under_five_secrets(stem, monkeypatch):
-    monkeypatch.setenv("AUTOGRADE_SECRET", conftest.FIXED_SECRET)  # restored after the test (score() sets it)
+    monkeypatch.setenv("AUTOGRADE_SECRET", os.environ["AUTOGRADE_SECRET"])  # restored after the test (score() sets it)
     varying, lose = [], 0
     mutants = [(name, label, mutated) for name, source in mi.solution_cells(stem).items()
                for label, mutated in mi.mutants(source, per_operator=1)]

@@ -49,6 +49,7 @@ def test_the_suite_never_reads_or_creates_the_users_secret_file(tmp_path, named)
     (tmp_path / "inner").mkdir()
     (tmp_path / "inner" / "test_inner.py").write_text(INNER)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADE_")}
+    env["AUTOGRADE_TEST_SECRETS"] = ",".join(conftest.SECRETS)  # the same session secret inside
     if named:
         env["AUTOGRADE_SECRET_FILE"] = str(other)
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(config),
@@ -60,7 +61,7 @@ def test_the_suite_never_reads_or_creates_the_users_secret_file(tmp_path, named)
                          cwd=tmp_path / "inner", env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["secret"] == conftest.FIXED_SECRET
+    assert report["secret"] == conftest.SECRETS[0] == os.environ["AUTOGRADE_SECRET"]
     assert not Path(report["file"]).exists() and not report["file"].startswith(str(tmp_path))
     assert not other.exists() and not other.parent.exists()
     assert list((config / "autograde").iterdir()) == [config / "autograde" / "secret"]
@@ -70,7 +71,8 @@ def test_the_suite_never_reads_or_creates_the_users_secret_file(tmp_path, named)
 def test_this_session_grades_with_the_fixed_secret_and_a_file_of_its_own():
     from autograde import secret
 
-    assert os.environ["AUTOGRADE_SECRET"] == conftest.FIXED_SECRET
+    assert os.environ["AUTOGRADE_SECRET"] == conftest.SECRETS[0]
+    assert "AUTOGRADE_TEST_SECRETS" in os.environ or conftest.SECRETS[0] == conftest.FIXED_SECRET
     real = Path(os.path.expanduser("~")) / ".config" / "autograde" / "secret"
     assert secret.location() != real.resolve()
     assert str(secret.location()).startswith(conftest._SECRET_DIR)
