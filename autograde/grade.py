@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from autograde import reference, secret, specs
+from autograde import nbread, reference, secret, specs
 from autograde.refcache import course_fingerprint
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, Status, SubmissionResult
@@ -109,31 +109,15 @@ def taken_for(stem: str, path: Path) -> list[str]:
     return [f"{path.name} was graded as {stem}.ipynb (recognised by its cells, not its name)"]
 
 
-MAX_NOTEBOOK = 20 * 2**20  # bytes; a course notebook with its outputs is far smaller
-
-
 def read_bytes(path: Path, follow: bool = False) -> bytes:
-    """A notebook file's bytes: a regular file of at most MAX_NOTEBOOK bytes, not reached through a symbolic
-    link unless ``follow`` (the path the instructor gave)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if not follow and path.is_symlink():
-            raise ValueError("the file is a symbolic link, which the grader does not follow") from None
-        raise ValueError(f"the file could not be read ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        import stat
-
-        if not stat.S_ISREG(st.st_mode):
-            raise ValueError("the file is not a regular file")
-        if st.st_size > MAX_NOTEBOOK:
-            raise ValueError(f"the file is larger than {MAX_NOTEBOOK // 2**20} MiB (clear the notebook's outputs)")
-        data = f.read(MAX_NOTEBOOK + 1)
-    if len(data) > MAX_NOTEBOOK:
-        raise ValueError(f"the file is larger than {MAX_NOTEBOOK // 2**20} MiB (clear the notebook's outputs)")
-    return data
+    """A notebook file's JSON without the outputs of its cells (:mod:`autograde.nbread`: streamed, in bounded
+    memory, whatever the file's size): a regular file, not reached through a symbolic link unless ``follow``
+    (the path the instructor gave). Only a notebook whose sources exceed ``nbread.MAX_KEPT`` is refused."""
+    with nbread.open_notebook(path, follow) as f:
+        try:
+            return nbread.read(f)
+        except OSError as exc:
+            raise ValueError(f"the file could not be read ({exc.strerror})") from None
 
 
 def read_cells(raw: bytes, demo_ids: frozenset[str] | None = None) -> list[Cell]:
@@ -503,15 +487,15 @@ def why_undefined(name: str, cells: list[Cell], cell_errors: list[str]) -> str |
     return None
 
 
-_prepared: dict[tuple[str, str, int], object] = {}
-_prepare_locks: dict[tuple[str, str, int], threading.Lock] = {}
+_prepared: dict[tuple[str, str, int, str], object] = {}
+_prepare_locks: dict[tuple[str, str, int, str], threading.Lock] = {}
 _prepare_guard = threading.Lock()
 
 
 def prepare(stem: str, name: str, seed: int):
     """:func:`reference.prepare`, computed once per process and kept (for every function of the course, however
-    many), even when several threads ask for it at the same time."""
-    key = (stem, name, seed)
+    many, and secret), even when several threads ask for it at the same time."""
+    key = (stem, name, seed, secret.fingerprint())
     if key in _prepared:
         return _prepared[key]
     with _prepare_guard:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from autograde import paths, refcache, secret, wire
 from autograde.calls import call_case
 from autograde.checks import Prepared
-from autograde.spec import FunctionSpec, NotebookSpec
+from autograde.spec import VISIBLE_SEED, FunctionSpec, NotebookSpec
 from course_utils.notebooks import describe_exception, is_demo_cell, load_namespace, parse_notebook
 
 
@@ -87,15 +87,27 @@ def numeric_gradients(fspec: FunctionSpec, cases: list, fns: Callable[[str], Cal
         return None, f"the gradient check could not run {grad.forward}: {describe_exception(exc)}"
 
 
-@lru_cache(maxsize=64)
 def prepare(stem: str, name: str, seed: int) -> Prepared:
-    """A function's hidden cases and all they are judged against (computed once per process)."""
+    """A function's hidden cases and all they are judged against (computed once per process and secret)."""
+    return _prepare(stem, name, seed, secret.fingerprint())
+
+
+@lru_cache(maxsize=64)
+def _prepare(stem: str, name: str, seed: int, fingerprint: str) -> Prepared:
     from autograde import specs
 
     nb = specs.get(stem)
     fspec = nb.function(name)
     fns = functions(nb)
-    cases = fspec.cases(secret.mix(seed), fns, stem)  # hidden: nobody without the secret can rebuild them
+    # the visible cases' keys (a hidden case never equals one), kept on disk: computing them costs more than the
+    # hidden cases themselves
+    visible = refcache.load(stem, f"{name}-visible", VISIBLE_SEED)
+    if visible is not None and isinstance(visible["expected"], list):
+        keys = frozenset(visible["expected"])
+    else:
+        keys = fspec.visible_keys(fns, stem)
+        refcache.store(stem, f"{name}-visible", VISIBLE_SEED, sorted(keys), None)
+    cases = fspec.cases(secret.mix(seed), fns, stem, keys)  # hidden: nobody without the secret can rebuild them
     stored = refcache.load(stem, name, seed)
     if stored is not None and len(stored["expected"]) == len(cases):
         expected, numeric = stored["expected"], stored["numeric"]
@@ -112,6 +124,9 @@ def prepare(stem: str, name: str, seed: int) -> Prepared:
         return wire.copy(mistake.outputs(cases[i], fns)) if mistake.outputs else None
 
     return Prepared(fspec, cases, expected, mistake_outputs, numeric)
+
+
+prepare.cache_clear = _prepare.cache_clear  # type: ignore[attr-defined]  # forget what this process prepared
 
 
 def dependencies(stem: str, name: str) -> dict[str, Callable]:

@@ -13,6 +13,7 @@ through ``fns``, a lookup by name that the grader fills from ``solutions/``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import zlib
 from dataclasses import dataclass, field
@@ -141,14 +142,32 @@ class FunctionSpec:
     def max_score(self) -> float:
         return float(sum(self.points.values()))
 
-    def cases(self, seed: int, fns: Fns, stem: str) -> list[Case]:
-        """The inputs for one grading (or the visible self-check), the same every time for one seed."""
+    def cases(self, seed: int, fns: Fns, stem: str, visible: frozenset[str] | None = None) -> list[Case]:
+        """The inputs for one grading (or the visible self-check), the same every time for one seed.
+
+        Hidden cases (any seed but VISIBLE_SEED) never equal a visible one, which students see with its answer:
+        a hidden case whose inputs equal a visible case's (:func:`case_key`; ``visible``: the visible cases'
+        keys, computed here if not given) is drawn again. A size that leaves nothing to draw is a mistake of the
+        spec, and raises."""
+        if visible is None and seed != VISIBLE_SEED:
+            visible = self.visible_keys(fns, stem)
         out = []
         for i, (size, edge) in enumerate([(s, False) for s in self.sizes] + [(s, True) for s in self.edge_sizes]):
-            rng = np.random.default_rng([seed, zlib.crc32(stem.encode()), zlib.crc32(self.name.encode()), i])
-            case = self.make_case(rng, dict(size), fns)
+            for attempt in range(MAX_DRAWS):
+                rng = np.random.default_rng([seed, zlib.crc32(stem.encode()), zlib.crc32(self.name.encode()), i]
+                                            + ([attempt] if attempt else []))
+                case = self.make_case(rng, dict(size), fns)
+                if not visible or case_key(case.args) not in visible:
+                    break
+            else:
+                raise ValueError(f"{stem}: {self.name}'s hidden case {size_label(size)} equals a visible case in "
+                                 f"{MAX_DRAWS} draws: its size must leave values to draw")
             out.append(Case(case.label, case.args, case.context, edge))
         return out
+
+    def visible_keys(self, fns: Fns, stem: str) -> frozenset[str]:
+        """The :func:`case_key` of each visible case."""
+        return frozenset(case_key(c.args) for c in self.cases(VISIBLE_SEED, fns, stem))
 
 
 @dataclass(frozen=True)
@@ -173,6 +192,35 @@ class NotebookSpec:
         if name in self.imports:
             return self.imports[name]
         return self.stem
+
+
+MAX_DRAWS = 100  # draws of a hidden case that equals a visible one, before the spec is blamed
+
+
+def case_key(args: dict) -> str:
+    """A hash of a case's inputs: equal for equal inputs (arrays by dtype, shape and bytes)."""
+    h = hashlib.sha256()
+
+    def visit(v: Any) -> None:
+        if isinstance(v, np.ndarray):
+            h.update(f"a|{v.dtype.str}|{v.shape}|".encode())
+            h.update(np.ascontiguousarray(v).tobytes() if v.dtype != object else repr(v.tolist()).encode())
+        elif isinstance(v, dict):
+            h.update(f"d{len(v)}|".encode())
+            for k in sorted(v, key=repr):
+                h.update(f"{k!r}:".encode())
+                visit(v[k])
+        elif isinstance(v, (list, tuple)):
+            h.update(f"l{len(v)}|".encode())
+            for x in v:
+                visit(x)
+        elif isinstance(v, np.generic):
+            visit(v.item())
+        else:
+            h.update(f"{type(v).__name__}|{v!r}|".encode())
+
+    visit(args)
+    return h.hexdigest()
 
 
 def size_label(size: dict) -> str:

@@ -15,9 +15,42 @@ import pytest
 _CACHE = tempfile.mkdtemp(prefix="autograde-test-cache-")
 os.environ["AUTOGRADE_CACHE_DIR"] = _CACHE
 
+# The grading secret of the tests, set here and nowhere else: never the machine's own. Every test (and every
+# process it starts: python -m autograde, nbgrader) grades with FIXED_SECRET (or the first secret of
+# AUTOGRADE_TEST_SECRETS, to run the whole suite under another) unless it sets another one itself, and the secret file points into a folder of the session, so that the user's
+# ~/.config/autograde/secret (or AUTOGRADE_SECRET_FILE) is neither read nor created.
+FIXED_SECRET = "autograde-tests-fixed-secret"
+
+
+def _catalogue_secrets() -> tuple[str, ...]:
+    """The secrets the mistake catalogue runs under: AUTOGRADE_TEST_SECRETS (comma-separated, to replay a run),
+    else FIXED_SECRET and two drawn fresh for this run (printed in the report's header)."""
+    given = [s.strip() for s in os.environ.get("AUTOGRADE_TEST_SECRETS", "").split(",") if s.strip()]
+    return tuple(given) or (FIXED_SECRET, os.urandom(16).hex(), os.urandom(16).hex())
+
+
+SECRETS = _catalogue_secrets()
+_SECRET_DIR = tempfile.mkdtemp(prefix="autograde-test-secret-")
+os.environ["AUTOGRADE_SECRET_FILE"] = os.path.join(_SECRET_DIR, "secret")
+os.environ["AUTOGRADE_SECRET"] = SECRETS[0]  # FIXED_SECRET, unless AUTOGRADE_TEST_SECRETS names another first
+os.environ.pop("AUTOGRADE_SEED", None)  # the built-in seed: hidden inputs vary only with the secret
+
+
+def pytest_report_header(config):
+    return (f"grading secrets of the mistake catalogue: {','.join(SECRETS)} "
+            f"(replay with AUTOGRADE_TEST_SECRETS={','.join(SECRETS)})")
+
+
+@pytest.fixture(params=range(len(SECRETS)), ids=[f"secret{i}" for i in range(len(SECRETS))])
+def each_secret(request, monkeypatch) -> str:
+    """Grade under each of SECRETS in turn (the test is run once per secret)."""
+    monkeypatch.setenv("AUTOGRADE_SECRET", SECRETS[request.param])
+    return SECRETS[request.param]
+
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_CACHE, ignore_errors=True)
+    shutil.rmtree(_SECRET_DIR, ignore_errors=True)
 
 
 from autograde import batch
@@ -76,6 +109,13 @@ def grader() -> Grader:
     return Grader(Options(jobs=2))
 
 
+def specs_max(stem: str, name: str) -> float:
+    """The most a function can score."""
+    from autograde import specs
+
+    return specs.get(stem).function(name).max_score
+
+
 def scores(result) -> dict[str, float]:
     """{function: score} of a submission's result."""
     return {f.name: f.score for nb in result.notebooks for f in nb.functions}
@@ -111,7 +151,8 @@ def assert_mistake_caught_once(grader, tmp_path, case) -> None:
     (result,) = grader.grade([path])
     fn = function_result(result, name)
     failed = {c.name for c in fn.checks if not c.passed}
-    assert failed == failing, fn.to_json()
+    assert failed == failing, (os.environ["AUTOGRADE_SECRET"], fn.to_json())
+    assert fn.score == sum(c.points for c in fn.checks if c.name not in failing), fn.to_json()
     messages = " ".join(c.text for c in fn.checks if not c.passed)
     assert feedback in messages, messages
     others = {k: v for k, v in scores(result).items() if k != name}

@@ -35,7 +35,7 @@ MISTAKES = [
     ("ppl-mask-ignored", S06, "perplexity",
      "loss, _ = masked_loss(logits, targets, mask)\n    ppl = float(np.exp(loss * m / np.sum(mask)))",
      "loss, _ = masked_loss(logits, targets, np.ones_like(mask))\n    ppl = float(np.exp(loss * m / mask.size))",
-     {"values"},
+     {"values", "values at edge sizes"},
      "the padding is counted"),
     ("step-no-clipping", S06, "optimization_step",
      "parameters[key] - learning_rate * np.clip(gradients[key], -max_value, max_value)",
@@ -51,5 +51,5 @@ MISTAKES = [
 
 
 @pytest.mark.parametrize("case", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_mistake_is_caught_once_with_feedback(grader, tmp_path, case):
+def test_mistake_is_caught_once_with_feedback(grader, tmp_path, case, each_secret):
     assert_mistake_caught_once(grader, tmp_path, case)

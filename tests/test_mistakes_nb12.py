@@ -31,5 +31,5 @@ MISTAKES = [
 
 
 @pytest.mark.parametrize("case", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_mistake_is_caught_once_with_feedback(grader, tmp_path, case):
+def test_mistake_is_caught_once_with_feedback(grader, tmp_path, case, each_secret):
     assert_mistake_caught_once(grader, tmp_path, case)

@@ -23,6 +23,13 @@ SEQ_EDGE = (
 LOSS_EDGE = tuple(dict(size, n_y=max(2, size["n_y"])) for size in SEQ_EDGE)
 
 
+def drawn(rng: np.random.Generator, size: dict) -> dict:
+    """``size`` with each range ``(lo, hi)`` of a size replaced by a number drawn in it (inclusive): a case whose
+    sizes leave no values to draw (one class, one word) still differs from the visible cases by its sizes."""
+    return {k: (int(rng.integers(v[0], v[1] + 1)) if isinstance(v, tuple) and len(v) == 2
+                and all(isinstance(x, int) for x in v) else v) for k, v in size.items()}
+
+
 def normal(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
     return rng.normal(0.0, scale, size=shape).astype(np.float64)
 
@@ -33,8 +40,12 @@ def rnn_parameters(rng: np.random.Generator, n_a: int, n_x: int, n_y: int, **_: 
 
 
 def one_hot_targets(rng: np.random.Generator, n_y: int, m: int, T_x: int) -> np.ndarray:
-    """y of shape (n_y, m, T_x), one 1 per column."""
+    """y of shape (n_y, m, T_x), one 1 per column. With two classes or more and two steps or more, every
+    sequence changes class from its first step to its second, so that a loss or gradient that pairs the targets
+    with the wrong time step is caught by every case of any secret, not only where the targets happen to vary."""
     classes = rng.integers(0, n_y, size=(m, T_x))
+    if n_y >= 2 and T_x >= 2:
+        classes[:, 1] = (classes[:, 0] + rng.integers(1, n_y, size=m)) % n_y
     y = np.zeros((n_y, m, T_x))
     np.put_along_axis(y, classes[None], 1.0, axis=0)
     return y

@@ -40,7 +40,9 @@ parameter_counts = FunctionSpec(
     points=POINTS,
     sizes=(dict(n_x=(5, 50), n_a=(2, 10), n_y=(2, 5), T_x=(2, 10)), dict(n_x=(5000, 20000), n_a=(50, 200), n_y=(2, 9),
            T_x=(10, 60)), dict(n_x=(2, 9), n_a=(2, 6), n_y=(2, 6), T_x=(5, 15))),
-    edge_sizes=(dict(n_x=1, n_a=1, n_y=1, T_x=1), dict(n_x=4, n_a=2, n_y=3, T_x=1), dict(n_x=1, n_a=3, n_y=1, T_x=5)),
+    # sizes of 1, the others drawn, so that a hidden case can differ from the visible ones (which students see)
+    edge_sizes=(dict(n_x=1, n_a=(1, 4), n_y=1, T_x=1), dict(n_x=(2, 9), n_a=(1, 6), n_y=(2, 6), T_x=1),
+                dict(n_x=1, n_a=(2, 8), n_y=1, T_x=(2, 9))),
     mistakes=(
         Mistake("the biases are missing: count b_a and b_y (and each layer's bias of the standard network) too.",
                 outputs=_counts_with(biases=False)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograde.spec import Case, FunctionSpec, Mistake, NotebookSpec, size_label
+from autograde.specs._inputs import drawn
 from course_utils import nb02
 
 STEM = "02_notation"
@@ -212,6 +213,7 @@ encode = FunctionSpec(
 # ------------------------------------------------------------------------------------------------ one_hot
 
 def one_hot_case(rng, size, fns):
+    size = drawn(rng, size)
     m, T, n = size["m"], size["T_x"], size["n_x"]
     indices = np.array(size["indices"]) if "indices" in size else rng.integers(0, n, size=(m, T))
     return Case(size_label({k: v for k, v in size.items() if k != "indices"}), {"indices": indices, "n_x": n})
@@ -227,7 +229,9 @@ one_hot = FunctionSpec(
     make_case=one_hot_case,
     points=POINTS,
     sizes=(dict(n_x=6, m=4, T_x=5), dict(n_x=10, m=3, T_x=7), dict(n_x=4, m=5, T_x=4)),
-    edge_sizes=(dict(n_x=5, m=1, T_x=1), dict(n_x=1, m=3, T_x=2), dict(n_x=3, m=2, T_x=1, indices=((0,), (0,)))),
+    # where nothing else is left to draw (one word; given indices), sizes are drawn: no hidden case is a visible one
+    edge_sizes=(dict(n_x=5, m=1, T_x=1), dict(n_x=1, m=(2, 6), T_x=(2, 6)),
+                dict(n_x=(3, 9), m=2, T_x=1, indices=((0,), (0,)))),
     mistakes=(
         Mistake("the axes are in the order (m, n_x, T_x): the course's layout is (n_x, m, T_x), one column "
                 "x[:, i, t] per example and time step.",
@@ -251,9 +255,12 @@ def decode_case(rng, size, fns):
     indices = np.array(others)[rng.integers(0, len(others), size=(m, T))]
     for i in range(m):
         if rng.random() < size.get("p_eos", 0.6):
-            indices[i, rng.integers(0, T):] = eos  # the sentence ends; <EOS> fills what is left
-            if rng.random() < 0.5 and T > 1:
-                indices[i, -1] = others[0]  # something after <EOS> is ignored too
+            # the sentence ends; <EOS> fills what is left, and something follows the first <EOS> when T_x > 1
+            # (another <EOS>, or a word), so that keeping <EOS> and reading past it give different answers
+            start = rng.integers(0, T - 1) if T > 1 else 0
+            indices[i, start:] = eos
+            if rng.random() < 0.5 and start < T - 1:
+                indices[i, -1] = others[0]  # something after <EOS> is ignored too (never the <EOS> itself)
     return Case(size_label(size), {"x": _one_hot(indices, len(vocab)), "vocabulary": vocab})
 
 

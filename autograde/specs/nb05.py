@@ -12,7 +12,7 @@ import numpy as np
 
 from autograde import wire
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
-from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, rnn_parameters
+from autograde.specs._inputs import SEQ_EDGE, SEQ_SIZES, normal, one_hot_targets, rnn_parameters
 from autograde.numeric import gradients as _gradients
 
 STEM = "05_types_of_rnns"
@@ -148,7 +148,7 @@ def tagger_case(rng, size, fns):
         lengths[order[1]] = rng.integers(1, T_x)  # and another is padded
     mask = (np.arange(T_x)[None, :] < lengths[:, None]).astype(np.float64)
     x = case.args["x"] * mask[None]  # padding is zeros
-    args = {"x": x, "y": _one_hot(rng, size["n_y"], m, T_x), "mask": mask, "a0": case.args["a0"],
+    args = {"x": x, "y": one_hot_targets(rng, size["n_y"], m, T_x), "mask": mask, "a0": case.args["a0"],
             "parameters": case.args["parameters"]}
     return Case(case.label, args, context=args)
 
@@ -196,7 +196,7 @@ tagger_loss_and_gradients = FunctionSpec(
 def encoder_decoder_case(rng, size, fns):
     n_x, n_a, n_y, m, T_x = size["n_x"], size["n_a"], size["n_y"], size["m"], size["T_x"]
     T_y, n_xd = size.get("T_y", max(1, T_x - 2)), size.get("n_xd", 2)
-    args = {"x": normal(rng, n_x, m, T_x), "x_dec": normal(rng, n_xd, m, T_y), "y": _one_hot(rng, n_y, m, T_y),
+    args = {"x": normal(rng, n_x, m, T_x), "x_dec": normal(rng, n_xd, m, T_y), "y": one_hot_targets(rng, n_y, m, T_y),
             "a0": normal(rng, n_a, m, scale=0.8), "encoder": rnn_parameters(rng, n_a, n_x, 1),
             "decoder": rnn_parameters(rng, n_a, n_xd, n_y)}
     return Case(size_label(dict(size, T_y=T_y)), args, context=args)
@@ -243,10 +243,25 @@ encoder_decoder_loss_and_gradients = FunctionSpec(
 # ----------------------------------------------------------------------------------------- one_to_many_generate
 
 def generate_case(rng, size, fns):
+    """With T_y ≥ 2, the first example's first prediction is never x1's symbol (x1 is drawn again, then the
+    parameters, until it is not), so that feeding x1 at every step instead of the prediction changes the second
+    step's input in every case of any secret."""
     n_y, n_a, m = size["n_y"], size["n_a"], size["m"]
-    parameters = rnn_parameters(rng, n_a, n_y, n_y, scale=1.0)
-    args = {"x1": _one_hot(rng, n_y, m), "a0": normal(rng, n_a, m, scale=0.8), "parameters": parameters,
-            "T_y": size["T_y"]}
+    while True:
+        parameters = rnn_parameters(rng, n_a, n_y, n_y, scale=1.0)
+        a0 = normal(rng, n_a, m, scale=0.8)
+        x1 = _one_hot(rng, n_y, m)
+        if size["T_y"] < 2:
+            break
+        for first in rng.permutation(n_y):
+            x1[:, 0] = 0.0
+            x1[first, 0] = 1.0
+            if np.argmax(fns("rnn_cell_forward")(x1, a0, parameters)[1][:, 0]) != first:
+                break
+        else:
+            continue
+        break
+    args = {"x1": x1, "a0": a0, "parameters": parameters, "T_y": size["T_y"]}
     return Case(size_label(size), args)
 
 

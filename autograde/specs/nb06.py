@@ -7,7 +7,7 @@ import numpy as np
 from autograde import wire
 from autograde.numeric import centred_differences
 from autograde.spec import Case, FunctionSpec, Gradient, Mistake, NotebookSpec, size_label
-from autograde.specs._inputs import normal, rnn_parameters
+from autograde.specs._inputs import drawn, normal, rnn_parameters
 
 STEM = "06_language_model"
 FORWARD_STEM, BACKWARD_STEM = "03_recurrent_neural_network", "04_backpropagation_through_time"
@@ -33,9 +33,11 @@ def _batch(rng, size):
     scale = 400.0 if size.get("_confident") else 2.0
     logits = normal(rng, n_y, m, T, scale=scale)
     targets = rng.integers(0, n_y, size=(m, T))
-    lengths = rng.integers(1, T + 1, size=m)
+    # every sequence padded (at least one padded position whenever T_x > 1), except the first when m > 1, which
+    # is full: a mistake about the mask is caught by every case of any secret, not only by lucky draws
+    lengths = rng.integers(1, T, size=m) if T > 1 else np.ones(m, dtype=int)
     if m > 1:
-        lengths[0] = T  # one full sequence, the others padded
+        lengths[0] = T
     mask = (np.arange(T)[None, :] < lengths[:, None]).astype(np.float64)
     return logits, targets, mask
 
@@ -47,6 +49,7 @@ def _no_mask(case):
 # ------------------------------------------------------------------------------------------- shift_inputs
 
 def shift_case(rng, size, fns):
+    size = drawn(rng, size)
     return Case(size_label(size), {"targets": rng.integers(0, size["n_x"], size=(size["m"], size["T_x"])),
                                    "n_x": size["n_x"]})
 
@@ -61,7 +64,8 @@ shift_inputs = FunctionSpec(
     make_case=shift_case,
     points={"shapes": 1, "values": 2, "edge": 1, "unchanged": 1},
     sizes=LM_SIZES[:2],
-    edge_sizes=LM_EDGE,
+    # with one word every target is 0: m and T_x are drawn, so that no hidden case is a visible one
+    edge_sizes=LM_EDGE[:2] + (dict(LM_EDGE[2], m=(2, 5), T_x=(2, 6)),),
     mistakes=(
         Mistake("x<t> is the one-hot of targets[:, t] itself: the input must be the PREVIOUS token, "
                 "x<t> = y<t-1>, with x<1> = 0.", outputs=_not_shifted),
@@ -158,14 +162,24 @@ perplexity = FunctionSpec(
 # ------------------------------------------------------------------------------------- optimization_step
 
 def step_case(rng, size, fns):
+    """Wherever a gradient can be non-zero (n_y ≥ 2), some gradient entry exceeds max_value (the case is drawn
+    again until the reference's step with and without clipping differ), so that a step without clipping is
+    caught by every such case of any secret."""
     n_x, n_a, m, T = size["n_x"], size["n_a"], size["m"], size["T_x"]
-    _, targets, mask = _batch(rng, {**size, "_confident": 0})
-    x = np.zeros((n_x, m, T))
-    x[rng.integers(0, n_x, size=(m, T)), np.arange(m)[:, None], np.arange(T)[None, :]] = 1.0
-    params = rnn_parameters(rng, **size)
-    params["Wya"] *= 6.0  # large output weights: some gradient entries exceed max_value
-    args = {"x": x, "targets": targets, "mask": mask, "a0": normal(rng, n_a, m, scale=0.8), "parameters": params,
-            "learning_rate": float(rng.uniform(0.05, 0.5)), "max_value": 0.3}
+    for _ in range(100):
+        _, targets, mask = _batch(rng, {**size, "_confident": 0})
+        x = np.zeros((n_x, m, T))
+        x[rng.integers(0, n_x, size=(m, T)), np.arange(m)[:, None], np.arange(T)[None, :]] = 1.0
+        params = rnn_parameters(rng, **size)
+        params["Wya"] *= 6.0  # large output weights: some gradient entries exceed max_value
+        args = {"x": x, "targets": targets, "mask": mask, "a0": normal(rng, n_a, m, scale=0.8), "parameters": params,
+                "learning_rate": float(rng.uniform(0.05, 0.5)), "max_value": 0.3}
+        if size["n_y"] < 2:
+            break
+        step = fns("optimization_step")
+        clipped, free = step(**wire.copy(args))[1], step(**{**wire.copy(args), "max_value": 1e300})[1]
+        if any(np.max(np.abs(clipped[k] - free[k])) > 1e-3 * args["learning_rate"] for k in clipped):
+            break
     return Case(size_label(size), args)
 
 

@@ -29,8 +29,15 @@ def _gradients(rng, size):
 
 
 def value_case(rng, size, fns):
-    args = {"gradients": _gradients(rng, size), "max_value": float(rng.uniform(0.5, 2.0))}
-    return Case(size_label(size), args)
+    """Above the threshold (``_scale`` > 1), one entry is below -max_value and another above max_value whatever
+    the draw, so that clipping one side only, or the wrong one, is caught by every such case of any secret."""
+    grads, max_value = _gradients(rng, size), float(rng.uniform(0.5, 2.0))
+    if size["_scale"] > 1:
+        places = [(k, idx) for k in sorted(grads) for idx in np.ndindex(grads[k].shape)]
+        low, high = rng.choice(len(places), size=2, replace=False)
+        for place, sign in ((places[low], -1.0), (places[high], 1.0)):
+            grads[place[0]][place[1]] = sign * max_value * rng.uniform(1.2, 3.0)
+    return Case(size_label(size), {"gradients": grads, "max_value": max_value})
 
 
 def _one_sided(case, fns):
