@@ -108,7 +108,7 @@ def score(stem: str, name: str, source: str, secret: str) -> tuple[float, tuple[
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
     try:
-        results = run_cases(namespace[name], namespace, [c.args for c in prep.cases], reference.reachable(stem, name))
+        results = run_cases(namespace[name], namespace, [c.args for c in prep.cases], reference.dependencies(stem, name))
     except _Late:
         return 0.0, ("too slow",)
     finally:

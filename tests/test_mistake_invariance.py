@@ -14,8 +14,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import mistake_invariance as mi  # noqa: E402
 
-# 07's sampling cases are being restructured in another branch (issue 17); add it back once they are
-STEMS = [s for s in conftest.STEMS if s != "07_sampling_novel_sequences"]
+STEMS = conftest.STEMS
 # the session's secrets (a fixed one, two fresh), and two more drawn for this run: five in all
 SECRETS = (conftest.SECRETS + tuple(os.urandom(16).hex() for _ in range(5)))[:5]
 
