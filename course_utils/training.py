@@ -2,7 +2,7 @@
 
 The three notebooks train their models the same way, so that their numbers can be compared:
 
-* the task is :func:`course_utils.nb08.agreement_data`: "the cat/cats <fillers> …", answer *was* or *were*
+* the task is :func:`course_utils.agreement.agreement_data`: "the cat/cats <fillers> …", answer *was* or *were*
   after the last word; the subject is x⟨2⟩, so the verb's gradient crosses distance − 1 recurrent steps to
   reach it;
 * :data:`RECIPE`: n_a = 16 units; the weights acting on the state and the input drawn from N(0, 1/(n_a + n_x));
@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from course_utils.nb08 import VOCAB, agreement_data
+from course_utils.agreement import VOCAB, agreement_data
 
 RECIPE = {"n_a": 16, "iterations": 120, "m": 32, "learning_rate": 0.01, "max_norm": 5.0, "test_m": 1000,
           "probe_m": 200}

@@ -91,7 +91,7 @@ def test_cli_on_the_cluster_equals_local_grading(klass, address, client, local_d
     assert (out / "class.csv").read_text() == classreport.csv_text(local) and (out / "class.html").is_file()
     # each worker computed each function's reference data once, however many tasks it ran
     functions = sum(len(nb.functions) for nb in all_specs().values())
-    misses = client.run(lambda: __import__("autograde.reference").reference.prepare.cache_info().misses)
+    misses = client.run(lambda: __import__("autograde.reference").reference._prepare.cache_info().misses)
     assert set(misses.values()) == {functions}, misses
     # a rerun with the same --out grades nothing again
     proc = cli(str(klass), "--scheduler", address, "--out", str(out))

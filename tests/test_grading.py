@@ -220,7 +220,9 @@ def test_cli_out_files_follow_the_umask(tmp_path, umask, mode):
                           cwd=ROOT, timeout=300, preexec_fn=lambda: os.umask(umask))
     assert proc.returncode == 0, proc.stderr
     files = [p for p in out.rglob("*") if p.is_file()]
-    assert len(files) == 6  # with autograde-batch.json, the marker of the batch
+    assert sorted(p.relative_to(out).as_posix() for p in files) == [
+        "autograde-batch.json", "class.csv", "class.html", "grades.csv", "report.json",
+        f"submissions/{S03}/feedback.html", f"submissions/{S03}/result.json", f"submissions/{S03}/results.json"]
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(mode)}
 
 

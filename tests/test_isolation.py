@@ -164,8 +164,10 @@ def test_kernel_conveniences_work(fast_grader, tmp_path):
     assert function_result(result, "softmax").score == function_result(result, "softmax").max_score, result.to_json()
 
 
-def test_every_reachable_graded_function_is_the_reference(fast_grader, tmp_path):
-    # a wrong softmax, and an rnn_forward that inlines the cell but calls softmax: charged once
+def test_only_declared_dependencies_answer_with_the_reference(fast_grader, tmp_path):
+    """(Issue 22 item 1: one rule.) rnn_forward declares rnn_cell_forward, not softmax: an rnn_forward that inlines
+    the cell and calls a wrong softmax of the student's own is charged for it, where calling a wrong
+    rnn_cell_forward costs nothing (tests/test_dependencies.py checks every notebook's declared dependencies)."""
     nb03 = edited_solution(S03, "softmax", "s = e / np.sum(e, axis=0, keepdims=True)", "s = e")
     cell = [c for c in nb03["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "rnn_forward"][0]
     src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -174,21 +176,13 @@ def test_every_reachable_graded_function_is_the_reference(fast_grader, tmp_path)
                                  "parameters['Wax'] @ x[:, :, t] + parameters['ba'])\n        yt_pred = "
                                  "softmax(parameters['Wya'] @ a_next + parameters['by'])\n        "
                                  "cache = (a_next, a_prev, x[:, :, t], parameters)")
-    # a 04 loss that calls softmax imported from 03
-    nb04 = load(solution_path(S04))
-    cell = [c for c in nb04["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            == "rnn_loss_and_gradients"][0]
-    src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-    cell["source"] = src.replace("loss = float(-np.sum(y * np.log(y_pred)) / m)",
-                                 "y_pred = np.stack([softmax(Wya @ a[:, :, t] + parameters['by']) for t in range(T_x)], "
-                                 "axis=2)\n    loss = float(-np.sum(y * np.log(y_pred)) / m)")
     write_submission(tmp_path, S03, nb03)
-    write_submission(tmp_path, S04, nb04)
     (result,) = fast_grader.grade([tmp_path])
     scores = {f.name: (f.score, f.max_score) for nb in result.notebooks for f in nb.functions}
     assert scores["softmax"][0] < scores["softmax"][1]
-    assert scores["rnn_forward"][0] == scores["rnn_forward"][1], scores
-    assert scores["rnn_loss_and_gradients"][0] == scores["rnn_loss_and_gradients"][1], scores
+    assert scores["rnn_forward"][0] < scores["rnn_forward"][1], scores
+    # rnn_cell_forward calls softmax too, and declares it: the reference answers, so it keeps full marks
+    assert scores["rnn_cell_forward"][0] == scores["rnn_cell_forward"][1], scores
 
 
 def test_hostile_messages_cost_their_function_only(fast_grader, tmp_path):
