@@ -79,15 +79,21 @@ def completed_notebook(stem: str) -> dict:
 
 
 def _recorder(name: str, fn: Callable, log: list) -> Callable:
-    """``fn``, noting each call (arguments in signature order, and what it returned) in ``log``."""
+    """``fn``, noting each call (arguments in signature order, and what it returned) in ``log``; a call with the
+    same arguments as one noted already is not noted again (the answer is the same: a sampler's step in a
+    model without memory is called a thousand times with a handful of different arguments)."""
     signature = inspect.signature(fn)
+    noted: set[str] = set()
 
     def call(*args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         given = wire.to_json(tuple(bound.arguments.values()))
         out = fn(*args, **kwargs)
-        log.append({"name": name, "args": given, "outputs": wire.to_json(out)})
+        key = json.dumps(given, sort_keys=True)
+        if key not in noted:
+            noted.add(key)
+            log.append({"name": name, "args": given, "outputs": wire.to_json(out)})
         return out
 
     return call
