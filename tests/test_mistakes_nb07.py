@@ -112,7 +112,7 @@ def test_a_replay_mistake_without_a_catalogued_cause_gets_no_blame(grader, tmp_p
     nb = edited_solution(S07, "sample", DRAW, "index = n_y - 1 - int(rng.choice(n_y, p=p.ravel()[::-1]))\n")
     (result,) = grader.grade([write_submission(tmp_path, S07, nb)])
     fn = function_result(result, "sample")
-    messages = " ".join(c.message for c in fn.checks if not c.passed)
+    messages = " ".join(c.text for c in fn.checks if not c.passed)
     assert "Check, step by step" in messages, messages
     assert "also wrong:  " not in messages and "also wrong: (" not in messages, messages
     assert "rng.multinomial" not in messages and "argmax" not in messages, messages

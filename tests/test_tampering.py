@@ -400,7 +400,7 @@ def test_a_stub_is_told_nothing_was_attempted_not_a_mistake_hint(fast_grader, tm
     source, wrong_hints = STUBS[(stem, name)]
     (result,) = fast_grader.grade([write_submission(tmp_path, stem, replaced_function(stem, name, source))])
     fn = function_result(result, name)
-    messages = " ".join(c.message for c in fn.checks if not c.passed)
+    messages = " ".join(c.text for c in fn.checks if not c.passed)
     assert fn.score < fn.max_score, fn.to_json()
     assert not any(h in messages for h in wrong_hints), messages
     assert "nothing seems computed" in messages, messages
@@ -433,7 +433,7 @@ def test_an_honest_float32_backward_pass_gets_a_float32_hint_not_an_accusation()
         out = {k: v.astype(np.float64) for k, v in out.items()}
         results.append({"outputs": out, "args_after": case.args, "error": None, "not_implemented": False})
     result = judge(prep, results)
-    messages = " ".join(c.message for c in result.checks if not c.passed)
+    messages = " ".join(c.text for c in result.checks if not c.passed)
     assert result.score < result.max_score, result.to_json()  # float64 is asked for: values are lost
     assert "looks computed by finite differences" not in messages, messages
     assert "float32" in messages, messages
