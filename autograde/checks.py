@@ -399,10 +399,11 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
         finally:
             _known.reset(token)
     answered = [(i, r["outputs"]) for i, r in enumerate(results) if not r.get("error")]
-    for c in ("values", "edge"):
-        wrong = hints.pop(f"{c}:cases", [])
+    wrong_by_check = {c: hints.pop(f"{c}:cases", []) for c in ("values", "edge")}
+    every_wrong = [w for ws in wrong_by_check.values() for w in ws]
+    for c, wrong in wrong_by_check.items():
         if wrong:
-            hints[c] = _hint_for(prep, wrong, answered)
+            hints[c] = _hint_for(prep, wrong, answered, every_wrong)
     _finish(prep, spec, ids, by_id, problems, hints, worst, worst_ref, excess, analytic)
     return FunctionResult(spec.name, checks, Status.RAISED if any(r.get("error") for r in results) else Status.ANSWERED)
 
@@ -600,17 +601,25 @@ def _same(a: Any, b: Any) -> bool:
     return not structure and all(_close(o, r) for _, o, r in leaves)
 
 
+def _trivial_kind(value: Any, case: Case) -> str | None:
+    """What a function that computes nothing returned, if ``value`` is that: ``"nothing"`` (None or empty),
+    ``"zeros"``, or the name of the input passed through; None when the output shows work."""
+    if value is None or isinstance(value, (str, list, tuple, dict)) and len(value) == 0:
+        return "nothing"
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and not np.any(value):
+        return "zeros"
+    if _is_number(value) and value == 0:
+        return "zeros"
+    for name, arg in case.args.items():
+        if (isinstance(arg, (np.ndarray, list, tuple, dict)) or _is_number(arg)) and _same(value, arg):
+            return name
+    return None
+
+
 def _trivial(value: Any, case: Case) -> bool:
     """Whether an output is what a function that computes nothing returns: one of its inputs passed through,
     zeros, or nothing."""
-    if value is None or isinstance(value, (str, list, tuple, dict)) and len(value) == 0:
-        return True
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and not np.any(value):
-        return True
-    if _is_number(value) and value == 0:
-        return True
-    return any(_same(value, arg) for arg in case.args.values()
-               if isinstance(arg, (np.ndarray, list, tuple, dict)) or _is_number(arg))
+    return _trivial_kind(value, case) is not None
 
 
 def _wrong_parts_trivial(prep: Prepared, i: int, out: Any) -> bool:
@@ -625,6 +634,26 @@ def _wrong_parts_trivial(prep: Prepared, i: int, out: Any) -> bool:
         and all(_trivial(outs[k], case) for k in right)
 
 
+def _wrong_parts_kinds(prep: Prepared, i: int, out: Any) -> list[str]:
+    """The kinds (see _trivial_kind) of case i's wrong top-level outputs."""
+    outs, refs = name_outputs(out, prep.spec), name_outputs(prep.expected[i], prep.spec)
+    kinds = [_trivial_kind(outs.get(k), prep.cases[i]) for k in refs if k not in outs or not _same(outs[k], refs[k])]
+    return [k for k in kinds if k is not None]
+
+
+def _describe_trivial(kinds: list[str]) -> str:
+    """What trivial outputs are, in words: "zeros", "nothing (None or empty)", "the input x returned unchanged"."""
+    inputs = list(dict.fromkeys(k for k in kinds if k not in ("zeros", "nothing")))
+    pieces = []
+    if inputs:
+        pieces.append(f"the input{'s' if len(inputs) > 1 else ''} {' and '.join(inputs)} returned unchanged")
+    if "zeros" in kinds:
+        pieces.append("zeros")
+    if "nothing" in kinds:
+        pieces.append("nothing (None or empty)")
+    return " or ".join(pieces)
+
+
 def _stub(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -> str | None:
     """When the answers look like a stub's: what the output is, for STUB_HINT."""
     expected = [prep.expected[i] for i, _ in answered]
@@ -632,7 +661,7 @@ def _stub(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -
             and not all(_same(e, expected[0]) for e in expected[1:]):
         return "the same whatever the input"
     if all(_wrong_parts_trivial(prep, i, out) for i, out, _ in wrong):
-        return "an input returned unchanged, zeros or nothing"
+        return _describe_trivial([k for i, out, _ in wrong for k in _wrong_parts_kinds(prep, i, out)])
     return None
 
 
@@ -653,12 +682,23 @@ def _fits(prep: Prepared, j: int, i: int, out: Any) -> tuple[bool, bool] | None:
         return None
 
 
-def _hint_for(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]]) -> str | None:
-    """The hint of a value check from all its wrong answers ``(case index, output, failing leaves)``. A stub is
-    told so. A mistake's hint needs evidence that fits it: first a mistake that every wrong answer fits (one of
-    them by an output that is not trivial: a stub's output equals some mistakes' by accident, such as a
-    per-array clip that leaves small arrays as they are), else one that the first wrong answer fits by a
-    non-trivial output (some mistakes show only on some inputs); otherwise the generic hints."""
+def _hint_for(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]],
+              every_wrong: list[tuple] | None = None) -> str | None:
+    """The hint of a value check from all its wrong answers ``(case index, output, failing leaves)``;
+    ``every_wrong`` is the wrong answers of all the function's value checks (default: ``wrong``). A mistake's
+    hint needs evidence that fits it. First a mistake given by its outputs that equal the student's on every
+    wrong case of the function: it explains them all, even when they are trivial (a backward pass that never
+    adds the gradient from above returns zeros, and that mistake is why). Else, when the answers look like a stub's, the stub is
+    told so: a stub's output may equal some mistakes' by accident on some inputs (a per-array clip leaves
+    small arrays as they are), but those mistakes do not explain every wrong answer. Else a mistake that every
+    wrong answer fits, one of them by an output that is not trivial; else one that the first wrong answer fits
+    by a non-trivial output (some mistakes show only on some inputs); otherwise the generic hints."""
+    for j, mistake in enumerate(prep.spec.mistakes):
+        if mistake.outputs is None:
+            continue
+        verdicts = [_fits(prep, j, i, out) for i, out, _ in (every_wrong or wrong)]
+        if verdicts and all(v is not None and v[0] for v in verdicts):
+            return mistake.hint
     what = _stub(prep, wrong, answered)
     if what:
         return STUB_HINT.format(what=what)

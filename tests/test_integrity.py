@@ -63,7 +63,7 @@ def test_missing_outputs_score_no_more_than_zeros_in_their_place(stem, name, mak
     zeros = [_zeros(ref) for ref in prep.expected]
     assert result.score <= _score(prep, zeros) < prep.spec.max_score, result.to_json()
     values = next(c for c in result.checks if c.name == "values")
-    assert not values.passed and "match the reference" not in values.message
+    assert not values.passed and "match the reference" not in values.text
 
 
 def _drop(value, path):
@@ -123,7 +123,7 @@ def test_no_incomplete_answer_beats_the_same_with_zeros(function, data):
 def test_all_zeros_gets_no_constant_factor_hint():
     prep = reference.prepare(S03, "softmax", HIDDEN_SEED)
     result = judge(prep, _results(prep, [_zeros(r) for r in prep.expected]))
-    assert all("factor of 0" not in c.message for c in result.checks), result.to_json()
+    assert all("factor of 0" not in c.text for c in result.checks), result.to_json()
 
 
 def test_wrong_strings_fail_the_value_check_not_the_shapes():
@@ -163,7 +163,7 @@ def test_a_backward_pass_by_finite_differences_scores_no_more_than_zeros(name):
             numeric.append({**ref, **num})
     result = judge(prep, _results(prep, numeric))
     assert result.score <= _score(prep, [_zeros(r) for r in prep.expected]), result.to_json()
-    assert any("finite differences" in c.message for c in result.checks)
+    assert any("finite differences" in c.text for c in result.checks)
 
 
 def test_honest_analytic_variants_keep_full_marks():

@@ -86,6 +86,6 @@ def test_mistake_is_caught_once_with_feedback(grader, tmp_path, case, each_secre
 def test_messages_never_show_hidden_inputs(grader, tmp_path):
     path = write_submission(tmp_path, S03, edited_solution(S03, "rnn_cell_forward", "np.tanh(", "np.sin("))
     (result,) = grader.grade([path])
-    messages = " ".join(c.message for c in function_result(result, "rnn_cell_forward").checks)
+    messages = " ".join(c.text for c in function_result(result, "rnn_cell_forward").checks)
     assert "differs from the expected value by up to" in messages
     assert "[[" not in messages and "array(" not in messages
