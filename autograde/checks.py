@@ -166,16 +166,13 @@ def walk(out: Any, ref: Any, path: str, structure: list[str], leaves: list[tuple
         if len(out) != len(ref):
             structure.append(f"{name} has {len(out)} items, expected {len(ref)}" if _shown(len(out)) else
                              f"{name} does not have the {len(ref)} items expected")
+        if len(out) > len(ref):  # items the reference does not have are a wrong value too (words after <EOS>)
+            leaves.append((f"the number of items of {name}", np.asarray(len(out)), np.asarray(len(ref))))
         for i, r in enumerate(ref):
             if i < len(out):
                 walk(out[i], r, _join(path, f"[{i}]"), structure, leaves)
             else:
                 _missing_leaves(r, _join(path, f"[{i}]"), f"{_join(path, f'[{i}]')} is missing", leaves)
-        if len(out) > len(ref):  # items the reference does not have are wrong values too
-            extra = len(out) - len(ref)
-            leaves.append((_join(path, f"[{len(ref)}]"), Missing(
-                f"{name} has {extra} more item{'s' if extra > 1 else ''} than expected" if _shown(len(out)) else
-                f"{name} has more items than expected"), np.zeros(0)))
     elif isinstance(ref, dict):
         if not isinstance(out, dict):
             keys = ", ".join(map(str, ref))
@@ -682,6 +679,14 @@ def _fits(prep: Prepared, j: int, i: int, out: Any) -> tuple[bool, bool] | None:
         return None
 
 
+def _predicts_the_reference(prep: Prepared, j: int, i: int) -> bool:
+    """Whether mistake j's outputs on case i are the reference's (so that it predicts nothing wrong there)."""
+    try:
+        return _matches(prep.expected[i], prep.mistake_outputs(i, j), prep.spec)
+    except Exception:  # noqa: BLE001 - no prediction is no evidence either
+        return True
+
+
 def _hint_for(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]],
               every_wrong: list[tuple] | None = None) -> str | None:
     """The hint of a value check from all its wrong answers ``(case index, output, failing leaves)``;
@@ -696,8 +701,12 @@ def _hint_for(prep: Prepared, wrong: list[tuple], answered: list[tuple[int, Any]
     for j, mistake in enumerate(prep.spec.mistakes):
         if mistake.outputs is None:
             continue
-        verdicts = [_fits(prep, j, i, out) for i, out, _ in (every_wrong or wrong)]
-        if verdicts and all(v is not None and v[0] for v in verdicts):
+        cases = every_wrong or wrong
+        verdicts = [_fits(prep, j, i, out) for i, out, _ in cases]
+        # (on each case the mistake must predict a wrong answer: one whose outputs here are the reference's
+        # explains nothing, e.g. a mistake in x alone where only the mask is wrong)
+        if verdicts and all(v is not None and v[0] for v in verdicts) and all(
+                not _predicts_the_reference(prep, j, i) for i, _, _ in cases):
             return mistake.hint
     what = _stub(prep, wrong, answered)
     if what:
