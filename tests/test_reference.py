@@ -44,36 +44,7 @@ def test_reference_gradients_match_finite_differences(stem, name):
     assert checked == set(prep.numeric[0]), f"{set(prep.numeric[0]) - checked}: a zero gradient checks nothing"
 
 
-@pytest.mark.parametrize("stem, name", FUNCTIONS)
-def test_checks_can_fail(stem, name):
-    prep = reference.prepare(stem, name, HIDDEN_SEED)
-    results = honest(prep)
-    for r in results:  # every float output nudged by 1%, every integer by 1, every string changed: values fail
-
-        def nudge(v):
-            if isinstance(v, np.ndarray) and v.dtype.kind == "f":
-                return v * 1.01 + 1e-3
-            if isinstance(v, np.ndarray) and v.dtype.kind in "iu":
-                return v + 1
-            if isinstance(v, float):
-                return v * 1.01 + 1e-3
-            if isinstance(v, int) and not isinstance(v, bool):
-                return v + 1
-            if isinstance(v, str):
-                return v + "~"
-            if isinstance(v, tuple):
-                return tuple(nudge(x) for x in v)
-            if isinstance(v, list):
-                return [nudge(x) for x in v]
-            if isinstance(v, dict):
-                return {k: nudge(x) for k, x in v.items()}
-            return v
-
-        r["outputs"] = nudge(r["outputs"])
-    result = judge(prep, results)
-    failed = {c.name for c in result.checks if not c.passed}
-    assert {"values", "values at edge sizes"} <= failed
-    assert ("gradient check" in failed) == (prep.spec.gradient is not None)
+# (that every check can fail, for many seeds of hidden inputs: tests/test_seeds.py)
 
 
 @pytest.mark.parametrize("stem, name", FUNCTIONS)

@@ -56,6 +56,7 @@ def test_every_seed_gives_cases_with_true_answers_that_the_checks_can_miss(stem,
                 "not_implemented": False} for e, c in zip(prep.expected, prep.cases)]
         failed = {c.name for c in judge(prep, off).checks if not c.passed}
         assert {"values", "values at edge sizes"} <= failed, (seed, failed)
+        assert ("gradient check" in failed) == (fspec.gradient is not None), (seed, failed)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
