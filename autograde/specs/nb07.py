@@ -19,6 +19,8 @@ structure of each case is fixed and only its values are drawn:
   changes the sequence; the edge cases have none, so that a wrong input fails the values, never the edge check;
 * an ``_ends`` case makes <EOS> impossible first and likely at every later step: the sentence ends before
   max_length, after a few tokens;
+* a ``_first_flips`` case (one token) makes its first draw near-certain and flips it when x<1> or a<0> is not
+  zero, so that a wrong start fails the edge check whatever the generator's values;
 * a ``_memoryless`` case has no recurrence and well-separated biases, so that the temperature changes the
   frequencies far beyond chance;
 * a `sample_words` case gives <UNK> a large probability at every step over many steps, so that draws are
@@ -110,7 +112,7 @@ next_token_distribution = FunctionSpec(
 # (the long cases first, edge cases too: the hint comes from the first case that fails, and only a long sequence
 # tells the mistakes apart; a one-token output matches the argmax path by chance)
 SAMPLE_SIZES = (
-    dict(n_y=8, n_a=6, max_length=40, temperature=0.7, _driven=1, _no_end=1),
+    dict(n_y=8, n_a=6, max_length=40, temperature=0.7, _driven=1, _no_end=1, _start_matters=1),
     dict(n_y=5, n_a=4, max_length=150, temperature=1.0, _ends=1),
     # a vocabulary without <EOS> (eos_index=None): the lecture's fixed-length stop
     dict(n_y=6, n_a=5, max_length=12, temperature=1.6, _driven=1, _no_eos=1),
@@ -119,7 +121,7 @@ SAMPLE_SIZES = (
 )
 SAMPLE_EDGE = (
     dict(n_y=3, n_a=1, max_length=20, temperature=1.0, _flat=1, _no_end=1),
-    dict(n_y=2, n_a=1, max_length=1, temperature=1.0),
+    dict(n_y=2, n_a=1, max_length=1, temperature=1.0, _first_flips=1),
     dict(n_y=1, n_a=2, max_length=5, temperature=1.0),
 )
 
@@ -169,16 +171,63 @@ def _model(rng, size) -> tuple[dict, int | None]:
         params["Wya"] = normal(rng, n_y, n_a, scale=0.01)
         # well-separated logits: the temperature changes the frequencies far beyond chance
         params["by"] = (rng.permutation(n_y) * 0.8 + normal(rng, n_y, scale=0.1)).reshape(n_y, 1)
+    if size.get("_first_flips"):
+        # the first draw is near-certain (P > 1 - 1e-8) and flips when x<1> or a<0> is not zero: state unit 0 is
+        # tanh(-3) from zeros and >= tanh(3) when x<1> or a<0> is all ones (its weights sum to 6); it alone
+        # drives the logits of one token that is not <EOS> (likely from zeros) and of <EOS> (likely otherwise);
+        # every other token is never drawn
+        others = [i for i in range(n_y) if i != eos]
+        first = int(others[int(rng.integers(0, len(others)))])
+        flip = eos if eos is not None else int(next(i for i in range(n_y) if i != first))
+        params["Waa"][0] = 6.0 / n_a
+        params["Wax"][0] = 6.0 / n_y
+        params["ba"][0] = -3.0
+        params["Wya"][:] = 0.0
+        params["by"][:] = -60.0
+        params["Wya"][first, 0], params["by"][first] = -10.0, 0.0
+        params["Wya"][flip, 0], params["by"][flip] = 10.0, 0.0
     if size.get("_no_end") and eos is not None and n_y > 1:
         params["by"][eos] = -60.0  # never drawn: every call gives max_length tokens
     return params, eos
 
 
+def _replay(fns, args, x_fill: float, a_fill: float) -> list[int]:
+    """The contract's sequence (sample, or sample_words with args["unk_index"]) from x<1> and a<0> filled with
+    the given values instead of zeros."""
+    params, unk, rng = args["parameters"], args.get("unk_index"), args["rng"].make()
+    (n_y, n_a), n_x = params["Wya"].shape, params["Wax"].shape[1]
+    x, a, indices = np.full((n_x, 1), x_fill), np.full((n_a, 1), a_fill), []
+    while len(indices) < args["max_length"]:
+        a, p = fns("next_token_distribution")(x, a, params, args["temperature"])
+        index = int(rng.choice(n_y, p=p.ravel()))
+        while index == unk:
+            index = int(rng.choice(n_y, p=p.ravel()))
+        indices.append(index)
+        if index == args["eos_index"]:
+            break
+        x = np.zeros((n_x, 1))
+        x[index] = 1.0
+    return indices
+
+
+def _with_seed(rng, size, fns, make_args) -> dict:
+    """The case's arguments with a generator seed drawn from ``rng``. A ``_start_matters`` case draws seeds until
+    the reference's sequence changes when x<1> or a<0> is all ones instead of zeros (about half of the seeds), so
+    that a wrong start fails the values whatever the random values."""
+    for _ in range(200):
+        args = make_args(wire.GeneratorRef((int(rng.integers(0, 2**32)),)))
+        if not size.get("_start_matters") or all(
+                _replay(fns, args, x_fill, a_fill) != _replay(fns, args, 0.0, 0.0)
+                for x_fill, a_fill in ((1.0, 0.0), (0.0, 1.0))):
+            return args
+    raise RuntimeError(f"no generator seed makes the start of case {size_label(size)} matter")
+
+
 def sample_case(rng, size, fns):
     params, eos = _model(rng, size)
-    seed = wire.GeneratorRef((int(rng.integers(0, 2**32)),))
-    args = {"parameters": params, "eos_index": eos, "rng": seed, "max_length": size["max_length"],
-            "temperature": float(size["temperature"])}
+    args = _with_seed(rng, size, fns, lambda seed: {
+        "parameters": params, "eos_index": eos, "rng": seed, "max_length": size["max_length"],
+        "temperature": float(size["temperature"])})
     return Case(size_label(size), args,
                 context={"distribution": bool(size.get("_memoryless")), "frequencies": bool(size.get("_memoryless"))})
 
@@ -310,7 +359,7 @@ sample = FunctionSpec(
 # ---------------------------------------------------------------------------------------------- sample_words
 
 WORDS_SIZES = (
-    dict(n_y=8, n_a=5, max_length=40, temperature=1.0, _driven=1, _no_end=1),
+    dict(n_y=8, n_a=5, max_length=40, temperature=1.0, _driven=1, _no_end=1, _start_matters=1),
     dict(n_y=6, n_a=4, max_length=150, temperature=1.0, _ends=1),
     dict(n_y=5, n_a=4, max_length=150, temperature=1.2, _no_unk=1, _ends=1),  # unk_index=None: exactly sample
     # no memory and an unreachable <EOS>: 1000 accepted draws whose frequencies are tested
@@ -319,7 +368,7 @@ WORDS_SIZES = (
 WORDS_EDGE = (
     dict(n_y=4, n_a=2, max_length=40, temperature=1.0, _driven=1, _no_end=1),
     dict(n_y=2, n_a=1, max_length=50, temperature=1.0, _flat=1),  # <UNK> and <EOS> only: every sentence is [eos]
-    dict(n_y=3, n_a=2, max_length=1, temperature=1.0, _no_unk_drawn=1),
+    dict(n_y=3, n_a=2, max_length=1, temperature=1.0, _no_unk_drawn=1, _first_flips=1),
 )
 
 
@@ -328,7 +377,9 @@ def words_case(rng, size, fns):
     params, eos = _model(rng, size)
     unk = None
     if not size.get("_no_unk"):
-        unk = int(rng.choice([i for i in range(n_y) if i != eos]))
+        # (a case whose first draw flips has its <UNK> among the tokens never drawn)
+        unk = int(rng.choice([i for i in range(n_y) if i != eos
+                              and not (size.get("_first_flips") and params["by"][i, 0] > -50.0)]))
         if size.get("_no_unk_drawn"):
             params["by"][unk] = -60.0  # never drawn: one token, whatever the rejection does
         elif size.get("_memoryless") or size.get("_flat"):
@@ -345,9 +396,9 @@ def words_case(rng, size, fns):
             # the state far
             params["Wax"][:, unk] = 4.0 * np.sign(params["Wax"][:, unk] + 1e-300)
             _likely(params, unk, temperature, cap=0.75, besides=(eos,) if size.get("_ends") else ())
-    seed = wire.GeneratorRef((int(rng.integers(0, 2**32)),))
-    args = {"parameters": params, "eos_index": eos, "unk_index": unk, "rng": seed,
-            "max_length": size["max_length"], "temperature": temperature}
+    args = _with_seed(rng, size, fns, lambda seed: {
+        "parameters": params, "eos_index": eos, "unk_index": unk, "rng": seed, "max_length": size["max_length"],
+        "temperature": temperature})
     return Case(size_label(size), args,
                 context={"distribution": True, "frequencies": bool(size.get("_memoryless"))})
 
