@@ -14,10 +14,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import mistake_invariance as mi  # noqa: E402
 
-# 07's samplers: whether a sampling mistake is caught on the edge sizes still depends on the draws for some mutants
-# (x⟨1⟩ = ones instead of zeros: 4 or 5 points of 8 by secret); issue 17 stays open for it
-STEMS = [pytest.param(s, marks=pytest.mark.xfail(reason="07's sampling cases: some mutants still vary by secret"))
-         if s == "07_sampling_novel_sequences" else s for s in conftest.STEMS]
+STEMS = conftest.STEMS
 # the session's secrets (a fixed one, two fresh), and two more drawn for this run: five in all
 SECRETS = (conftest.SECRETS + tuple(os.urandom(16).hex() for _ in range(5)))[:5]
 
