@@ -16,7 +16,7 @@ from autograde import specs
 from autograde.release import release
 from conftest import ROOT, STEMS, edited_solution, solution_cell
 
-RUNNER = """
+RUNNER = r"""
 import io, json, contextlib, re, sys
 from course_utils.notebooks import code_cells, exec_cells, kernel_namespace
 from autograde.selfcheck import SelfCheck
