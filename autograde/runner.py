@@ -193,7 +193,12 @@ def _bwrap_command(command: list[str], private: bool = True) -> list[str]:
 def _probe(private: bool) -> subprocess.CompletedProcess:
     # Python and both packages visible in the sandbox (importing NumPy too would make every grade 0.1-0.2 s
     # slower); with private mounts, that they work and that the root is read-only
-    code = "import autograde, course_utils" + ("; from autograde import confine; confine.probe()" if private else "")
+    # (a course or a Python under /tmp or /dev/shm, e.g. a clone in /tmp, is hidden by the function's private
+    # mounts: the probe then fails, and each function gets the emptied shared /tmp instead)
+    code = "import autograde, course_utils" + (
+        "; from autograde import confine; confine.probe(); import os, sys; "
+        "assert all(os.path.exists(p) for p in (sys.executable, autograde.__file__, course_utils.__file__)), "
+        "'the course or Python lies under /tmp or /dev/shm'" if private else "")
     return subprocess.run(_bwrap_command([sys.executable, "-c", code], private), capture_output=True, text=True,
                           timeout=60)
 
