@@ -14,7 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from autograde import wire
-from course_utils.notebooks import describe_exception
+from autograde.kernel import describe_exception
 
 NOT_IMPLEMENTED = "not implemented yet"
 PLAIN_DATA = "outputs must be NumPy arrays, numbers, tuples, lists or dicts"

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from autograde import paths, specs
-from course_utils.notebooks import code_cells, is_demo_cell
+from autograde.kernel import code_cells, is_demo_cell
 
 
 def _trees(stem: str, demos: bool = False) -> list[ast.Module]:

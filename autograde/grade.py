@@ -21,7 +21,7 @@ from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, Status, SubmissionResult
 from autograde.runner import Limits, Session, WorkerPool, hide, kill_all_sessions, run_notebook
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
-from course_utils.notebooks import Cell, code_cells, parse_notebook
+from autograde.kernel import Cell, code_cells, parse_notebook
 
 
 @dataclass

@@ -16,7 +16,7 @@ from autograde import paths, refcache, secret, wire
 from autograde.calls import call_case
 from autograde.checks import Prepared
 from autograde.spec import VISIBLE_SEED, FunctionSpec, NotebookSpec
-from course_utils.notebooks import describe_exception, is_demo_cell, load_namespace, parse_notebook
+from autograde.kernel import describe_exception, is_demo_cell, load_namespace, parse_notebook
 
 
 class CourseError(RuntimeError):

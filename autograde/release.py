@@ -26,7 +26,7 @@ from pathlib import Path
 from autograde import paths
 
 # the modules of autograde that the self-checks import, copied as they are
-RUNNER = ("__init__.py", "paths.py", "selfcheck.py", "calls.py", "checks.py", "results.py", "spec.py",
+RUNNER = ("__init__.py", "paths.py", "selfcheck.py", "kernel.py", "calls.py", "checks.py", "results.py", "spec.py",
           "stored.py", "wire.py", "testfunctions.py")
 
 

@@ -45,7 +45,7 @@ from autograde import calls, frames, paths, wire
 from autograde.calls import call_case
 from autograde.confine import SANDBOX_UID, SHM_BYTES, TMP_BYTES
 from autograde.worker import PRIVATE_FAILED, PRIVATE_FLAG, SANDBOX_FLAG
-from course_utils.notebooks import Cell
+from autograde.kernel import Cell
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ COMPLEX_REFUSED = ("refused: complex numbers are not used in this course, and th
 # ------------------------------------------------------------------------------------------------ sandbox
 
 # the grader's own files that the worker needs; nothing that computes or stores an answer
-SANDBOX_MODULES = ("__init__.py", "worker.py", "calls.py", "wire.py", "frames.py", "confine.py")
+SANDBOX_MODULES = ("__init__.py", "worker.py", "kernel.py", "calls.py", "wire.py", "frames.py", "confine.py")
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 _hidden: set[Path] = set()

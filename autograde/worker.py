@@ -188,14 +188,15 @@ class _Paused:
 
 def _child(request: dict, cells: list, sock: socket.socket) -> None:
     """In the child: run the cells, then the function on every case, and say what came back."""
+    from autograde import kernel
     from course_utils import notebooks
 
     inp = out = sock
     _FreshKernel()
     notebooks.provided = {}  # import_functions reads only what the grader hands in (nothing): no file is searched
     sys.modules["autograde.selfcheck"] = _selfcheck_stub()
-    namespace = notebooks.kernel_namespace("__main__")
-    errors = notebooks.exec_cells(cells, namespace, catch=BaseException)
+    namespace = kernel.kernel_namespace("__main__")
+    errors = kernel.exec_cells(cells, namespace, catch=BaseException)
     name = request["function"]
     fn = namespace.get(name)
     missing = None
@@ -460,7 +461,7 @@ def main() -> int:
     _not_dumpable()
     cwd = os.getcwd()  # -m put the working folder (the sandbox's /tmp) first: nothing is imported from there
     sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != cwd]
-    from course_utils.notebooks import Cell, compiled
+    from autograde.kernel import Cell, compiled
 
     cells: list = []
     sandboxed = _in_own_pid_namespace()

@@ -54,7 +54,7 @@ TIME_LIMIT = 10.0  # seconds per mutant and secret
 
 def solution_cells(stem: str) -> dict[str, str]:
     """Each graded function's solution cell, by name."""
-    from course_utils.notebooks import parse_notebook
+    from autograde.kernel import parse_notebook
     from autograde import paths
 
     nb = parse_notebook(paths.solution_notebook(stem).read_text(encoding="utf-8"))

@@ -25,7 +25,7 @@ from autograde.calls import run_cases
 from autograde.selfcheck import SelfCheck, visible_result
 from autograde.spec import VISIBLE_SEED
 from conftest import function_result, load, replaced_function, solution_cell, solution_path, write_submission
-from course_utils.notebooks import load_namespace
+from autograde.kernel import load_namespace
 
 
 def direct_calls(stem: str, name: str) -> set[str]:

@@ -265,7 +265,7 @@ def test_self_check_charges_a_wrong_dependency_to_it_as_the_grader_does(grader, 
     in the grader, only rnn_cell_backward loses points, and the others say where the problem is."""
     from autograde.build import completed_notebook
     from autograde.selfcheck import SelfCheck
-    from course_utils.notebooks import load_namespace
+    from autograde.kernel import load_namespace
 
     course = tmp_path / "class"
     for stem in STEMS:

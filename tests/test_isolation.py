@@ -452,7 +452,7 @@ def test_nothing_crosses_on_the_dask_path_either(tmp_path):
 
 @pytest.mark.parametrize("cells", [
     # a submodule no cell imports (the worker itself had imported it)
-    ("import course_utils\n_namespace = course_utils.notebooks.kernel_namespace\n",),
+    ("import course_utils\n_namespace = course_utils.notebooks.import_functions\n",),
     # a submodule imported only by a later cell (the worker imports every cell's modules up front)
     ("import course_utils\n_namespace = course_utils.gradcheck.relative_error\n", "import course_utils.gradcheck\n"),
 ], ids=["never-imported", "imported-later"])

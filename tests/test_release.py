@@ -18,7 +18,7 @@ from conftest import ROOT, STEMS, edited_solution, solution_cell
 
 RUNNER = r"""
 import io, json, contextlib, re, sys
-from course_utils.notebooks import code_cells, exec_cells, kernel_namespace
+from autograde.kernel import code_cells, exec_cells, kernel_namespace
 from autograde.selfcheck import SelfCheck
 stem, replace = sys.argv[1], json.loads(sys.argv[2])
 nb = json.load(open(f"{stem}.ipynb"))

@@ -10,7 +10,7 @@ import pytest
 
 from autograde.selfcheck import SelfCheck
 from conftest import ROOT, edited_solution, load, solution_cell
-from course_utils.notebooks import code_cells, exec_cells, kernel_namespace
+from autograde.kernel import code_cells, exec_cells, kernel_namespace
 
 S09 = "09_gru"
 S03 = "03_recurrent_neural_network"
