@@ -28,7 +28,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-from autograde import classreport, exports, feedback, report
+from autograde import classfiles, exports, feedback, report
 from autograde.grade import Grader, Plan
 from autograde.results import SubmissionResult
 
@@ -54,7 +54,7 @@ def save(out: Path, plan: Plan, result: SubmissionResult, fingerprint: str) -> N
     report.write_atomically(folder / "results.json", json.dumps(exports.gradescope(result), indent=1,
                                                                 ensure_ascii=False) + "\n")
     # written last: its presence means the submission's files are complete
-    doc = {"fingerprint": fingerprint, "graded_with": classreport.graded_with(), "result": result.to_json()}
+    doc = {"fingerprint": fingerprint, "graded_with": classfiles.graded_with(), "result": result.to_json()}
     report.write_atomically(folder / "result.json", json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
 
 
@@ -100,7 +100,7 @@ def claim(out: Path, plans: list[Plan], force: bool = False) -> None:
 
 def run(grader: Grader, plans: list[Plan], out: Path, force: bool = False,
         on_start: Callable[[list[Plan]], None] = lambda todo: None,
-        flag_below: float = classreport.FLAG_BELOW) -> tuple[list[SubmissionResult], int]:
+        flag_below: float = classfiles.FLAG_BELOW) -> tuple[list[SubmissionResult], int]:
     """Grade ``plans`` into ``out``, reusing saved results; return all results (in order) and how many
     were reused. ``on_start`` is told which plans will be graded; the class report flags students below
     ``flag_below`` of their points."""
@@ -118,5 +118,5 @@ def run(grader: Grader, plans: list[Plan], out: Path, force: bool = False,
     grader.grade_plans(todo, done)
     results = [reused.get(p.id) or fresh[p.id] for p in plans]
     report.write_out(out, results)
-    classreport.write(out, results, flag_below)
+    classfiles.write(out, results, flag_below)
     return results, len(reused)

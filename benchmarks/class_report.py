@@ -3,7 +3,7 @@
 The students are result objects made from the course's specs (every graded function, its checks and
 points, and the hints of its known mistakes), with mistakes drawn at random: nothing is graded. What is timed
 is what ``python -m autograde grade ... --out DIR`` adds at the end of a batch: the numbers
-(:func:`autograde.classreport.build`), the histograms and the page (:func:`autograde.classreport.page`) and
+(:func:`autograde.classreport.build`), the histograms and the page (:func:`autograde.classfiles.page`) and
 the CSV. Memory is the peak of what the report allocates (tracemalloc), beyond the class's results.
 
     python benchmarks/class_report.py [--students 10000] [--out DIR]
@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograde import classreport, specs  # noqa: E402
+from autograde import classfiles, classreport, specs  # noqa: E402
 from autograde.calls import NOT_IMPLEMENTED  # noqa: E402
 from autograde.grade import MISSING  # noqa: E402
 from autograde.results import CheckResult, FunctionResult, NotebookResult, Status, SubmissionResult  # noqa: E402
@@ -120,20 +120,20 @@ def main() -> None:
     print(f"{args.students} synthetic students ({sum(len(nb.functions) for nb in klass[0].notebooks)} graded "
           f"functions each) made in {made:.1f} s")
 
-    classreport.page(classreport.build(klass[:50]))  # imports (matplotlib, Jinja2) not counted
+    classfiles.page(classreport.build(klass[:50]))  # imports (matplotlib, Jinja2) not counted
     t0, c0 = time.perf_counter(), time.process_time()
     report = classreport.build(klass)
     t1 = time.perf_counter()
-    report.identity = classreport.identity()
-    html = classreport.page(report)
+    report.identity = classfiles.identity()
+    html = classfiles.page(report)
     t2 = time.perf_counter()
-    text = classreport.csv_text(report)
+    text = classfiles.csv_text(report)
     t3, c3 = time.perf_counter(), time.process_time()
     print(f"numbers {t1 - t0:.2f} s, page (histograms and HTML) {t2 - t1:.2f} s, CSV {t3 - t2:.3f} s: "
           f"{t3 - t0:.2f} s in all ({c3 - c0:.2f} s of CPU time)")
     tracemalloc.start()  # again, for memory only (tracing slows everything down)
-    classreport.csv_text(classreport.build(klass))
-    classreport.page(report)
+    classfiles.csv_text(classreport.build(klass))
+    classfiles.page(report)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"class.html {len(html.encode()) / 1e6:.2f} MB, class.csv {len(text.encode()) / 1e3:.1f} kB; "

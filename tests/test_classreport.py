@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograde import batch, classreport, cli, specs
+from autograde import batch, classfiles, classreport, cli, specs
 from autograde.grade import expand, expect, plan
 from autograde.results import CheckResult, FunctionResult, NotebookResult, Status, SubmissionResult
 from conftest import ROOT, edited_solution, load, solution_path, write_submission
@@ -61,7 +61,7 @@ def graded(tmp_path_factory, grader):
 
 def test_the_report_counts_the_planted_mistakes_exactly(graded):
     out, first = graded
-    everyone, unreadable, other = classreport.saved(out, set())
+    everyone, unreadable, other = classfiles.saved(out, set())
     assert (len(everyone), unreadable, other) == (sum(KINDS.values()), 0, 0)
     report = classreport.build(everyone)
     n, with10 = sum(KINDS.values()), sum(KINDS.values()) - KINDS["no10"]
@@ -124,7 +124,7 @@ def test_regrading_and_resuming_report_everyone_saved(graded, grader, tmp_path):
     assert float(after["sample"]["full_marks"]) == pytest.approx((n - KINDS["sampling"] - KINDS["untouched"]) / n,
                                                                  abs=1e-4)
     # a flag threshold of 90 %: every kind of student whose score is below it
-    report = classreport.build(classreport.saved(out, set())[0], 0.9)
+    report = classreport.build(classfiles.saved(out, set())[0], 0.9)
     below = [kind for kind, r in first.items() if r.score < 0.9 * r.max_score]
     assert {"untouched", "no10", "sampling"} <= set(below)
     assert len(report.flagged) == sum(KINDS[kind] for kind in below)
@@ -147,7 +147,7 @@ def test_student_text_is_escaped(tmp_path):
     klass = [_student(EVIL, 0, "raised ValueError('<script>alert(2)</script>')", "<b>bold</b> \x1b[31m"),
              _student("ok\u202eevil", 3)]
     report = classreport.build(klass)
-    html = classreport.page(report)
+    html = classfiles.page(report)
     assert EVIL not in html and "<script" not in html and "<b>bold" not in html and "\x1b" not in html
     assert "\u202e" not in html and "ok\\u202eevil" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;script&gt;alert(2)&lt;/script&gt;" in html
@@ -182,7 +182,7 @@ def test_discrimination_and_functions_that_tell_nothing():
     assert stats["f"].discrimination == pytest.approx(1.0) and stats["g"].discrimination == pytest.approx(1.0)
     assert (stats["h"].discrimination, stats["h"].uninformative) == (None, "everybody has full marks")
     assert (stats["z"].discrimination, stats["z"].uninformative) == (None, "nobody scores")
-    assert "nobody scores: tells nothing" in classreport.page(report)
+    assert "nobody scores: tells nothing" in classfiles.page(report)
 
 
 def test_mistakes_group_by_hint_and_by_message_whatever_its_numbers():
@@ -231,13 +231,13 @@ def test_the_report_counts_every_result_saved_and_says_which_differ(tmp_path):
         folder.mkdir(parents=True)
         (folder / "result.json").write_text(json.dumps(doc))
 
-    save("same", classreport.graded_with())
+    save("same", classfiles.graded_with())
     save("other", {"course": "0" * 16, "secret": "1" * 16})
     save("old", None)
     (tmp_path / "submissions" / "broken").mkdir()
     (tmp_path / "submissions" / "broken" / "result.json").write_text("{not json")
-    save("fresh", classreport.graded_with())  # saved, and graded in this batch: counted once
-    report = classreport.write(tmp_path, [_student("fresh", 0)], flag_below=0.3)
+    save("fresh", classfiles.graded_with())  # saved, and graded in this batch: counted once
+    report = classfiles.write(tmp_path, [_student("fresh", 0)], flag_below=0.3)
     assert report.students == 4 and [s.id for s in report.flagged] == ["fresh"]
     html = (tmp_path / "class.html").read_text()
     assert "1 saved result file in" in html and "could not be read and is left out" in html

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from autograde import batch, classreport, cluster
+from autograde import batch, classfiles, classreport, cluster
 from autograde.grade import Grader, Options, count_functions, expand, expect, plan
 from autograde.results import SubmissionResult
 from autograde.specs import all_specs
@@ -88,7 +88,7 @@ def test_cli_on_the_cluster_equals_local_grading(klass, address, client, local_d
     assert (tmp_path / "c.csv").read_text().count("\n") == 2 + len(local_doc)
     # the class report: the same as local grading's
     local = classreport.build(sorted((SubmissionResult.from_json(d) for d in local_doc), key=lambda r: r.id))
-    assert (out / "class.csv").read_text() == classreport.csv_text(local) and (out / "class.html").is_file()
+    assert (out / "class.csv").read_text() == classfiles.csv_text(local) and (out / "class.html").is_file()
     # each worker computed each function's reference data once, however many tasks it ran
     functions = sum(len(nb.functions) for nb in all_specs().values())
     misses = client.run(lambda: __import__("autograde.reference").reference._prepare.cache_info().misses)
