@@ -184,16 +184,24 @@ def code_cells(nb: Any, demo_ids: frozenset[str] | None = None) -> list[Cell]:
     return cells
 
 
+def _cell_number(filename: object) -> int | None:
+    """N for the code of cell N (compiled as ``"<cell N>"``), else None."""
+    if isinstance(filename, str) and filename.startswith("<cell ") and filename.endswith(">") \
+            and filename[6:-1].isdigit():
+        return int(filename[6:-1])
+    return None
+
+
 def locate(exc: BaseException) -> tuple[str, str, int | None, int | None]:
     """(class name, message, cell, line) of an exception raised by a notebook's code: the cell and line are
     the innermost frame of a cell's own code (or a SyntaxError's position), None if there is none."""
     cell = line = None
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.startswith("<cell "):
-            cell, line = int(frame.filename[6:-1]), frame.lineno
+        if _cell_number(frame.filename) is not None:  # "<cell 3>"; a "<cell magic>" frame is its cell's
+            cell, line = _cell_number(frame.filename), frame.lineno
             break
-    if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith("<cell "):
-        return "SyntaxError", str(exc.msg), int(exc.filename[6:-1]), exc.lineno
+    if isinstance(exc, SyntaxError) and _cell_number(exc.filename) is not None:
+        return "SyntaxError", str(exc.msg), _cell_number(exc.filename), exc.lineno
     try:
         text = str(exc)
     except BaseException:  # noqa: BLE001 - an exception whose message itself raises
