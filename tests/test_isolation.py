@@ -138,11 +138,11 @@ def test_a_worker_serves_one_submission_only_and_nothing_crosses(tmp_path, monke
     # one worker graded both of a's notebooks, and b got another: a worker never serves two students (without
     # private mounts per function, e.g. a course under /tmp, a worker is not proven clean after a function, and
     # every function gets a worker of its own)
-    from autograde.runner import _sandbox
+    from autograde.sandbox import _sandbox
 
     functions = sum(len(specs.get(stem).functions) for stem in (S03, S04, S03))
     assert len(started) == (2 if _sandbox()[1] else functions)
-    assert grader.pool is not None and not grader.pool._idle  # and it is gone once grading is over
+    assert grader.workers.pool is not None and not grader.workers.pool._idle  # and it is gone once grading is over
 
 
 def test_a_symlink_to_the_reference_is_not_followed(fast_grader, tmp_path):
