@@ -21,13 +21,14 @@ own (passed over the control socket) and forks a child, which
 3. says ``{"type": "result", "cases": [...]}`` and exits.
 
 When the child is gone the template kills whatever it left running, empties /tmp and /dev/shm (where they are
-the sandbox's own) and removes System V IPC objects (:mod:`autograde.cleanup`), then says ``{"type": "finished", "status": exit status,
-"clean": bool}`` on the control socket, which no student code can reach (the child closes it first, and the
-template is not dumpable, so not traceable); a template not proven clean is closed by the grader. Each function
-thus starts from the notebook's code alone: nothing one function does or leaves behind reaches the next, and
-what the student's code writes on its own socket concerns its own function only. That is also why, in the
-sandbox, one template serves the notebooks of one submission in turn (:class:`autograde.pool.WorkerPool`),
-never another submission's: starting Python and NumPy in a fresh sandbox costs more than grading a small notebook.
+the sandbox's own) and removes System V IPC objects (:mod:`autograde.cleanup`), then says ``{"type":
+"finished", "status": exit status, "clean": bool}`` on the control socket, which no student code can reach
+(the child closes it first, and the template is not dumpable, so not traceable); a template not proven clean
+is closed by the grader. Each function thus starts from the notebook's code alone: nothing one function does
+or leaves behind reaches the next, and what the student's code writes on its own socket concerns its own
+function only. That is also why, in the sandbox, one template serves the notebooks of one submission in turn
+(:class:`autograde.pool.WorkerPool`), never another submission's: starting Python and NumPy in a fresh sandbox
+costs more than grading a small notebook.
 """
 
 from __future__ import annotations
