@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import textwrap
 
+import numpy as np
 import pytest
 
 from autograde import protocol
@@ -123,3 +124,54 @@ def test_cell_errors_forged_by_the_notebook_are_refused_or_cleaned(tmp_path):
     here = len(load(solution_path(S03))["cells"]) + 1
     assert note == "K" * protocol.MAX_KIND + ": " + "d" * (protocol.MAX_DETAIL - 1) + f"… (cell {here}, line 1)"
     json.dumps([r.to_json() for r in results.values()])
+
+
+# ------------------------------------------------------------------------ what became of a function: its kind
+
+_NOTEBOOK = textwrap.dedent('''
+    import os, time
+    def answers(x):
+        return x * 2
+    def crashes(x):
+        os._exit(0)
+    def slow(x):
+        time.sleep(30)
+    def complex_step(x):
+        z = x + 1e-20j
+        return (z * 2).real
+    def not_a_function():
+        pass
+    not_a_function = 3
+''')
+
+
+def _outcomes(cells: list[Cell], names: list[str], limits: Limits):
+    from autograde.runner import Workers, run_notebook
+
+    cases = [{"x": np.arange(3.0)}]
+    with Workers(limits) as workers:
+        outcomes, _ = run_notebook(workers.session(cells), [(name, cases, {}) for name in names])
+    return outcomes
+
+
+def test_each_outcome_has_its_kind():
+    from autograde.runner import OutcomeKind as K
+
+    cells = [Cell(1, _NOTEBOOK), Cell(2, _FORGE + "def forges(x):\n    _forge([])\n    return x\n")]
+    names = ["answers", "missing", "not_a_function", "crashes", "slow", "complex_step", "forges", "answers"]
+    outcomes = _outcomes(cells, names, Limits(timeout=1.0, notebook_timeout=60.0))
+    assert [o.kind for o in outcomes] == [K.ANSWERED, K.UNDEFINED, K.UNDEFINED, K.CRASHED, K.TIMED_OUT, K.REFUSED,
+                                          K.BROKE_PROTOCOL, K.ANSWERED], [(o.kind, o.failure) for o in outcomes]
+    assert outcomes[0].cases[0]["outputs"].tolist() == [0.0, 2.0, 4.0] and outcomes[0].failure is None
+    assert all(o.cases is None and o.failure for o in outcomes[1:-1])
+    assert "was defined" in outcomes[1].failure and "timed out after 1 s" == outcomes[4].failure
+
+
+def test_a_notebook_that_cannot_run_or_runs_out_of_time():
+    from autograde.runner import OutcomeKind as K
+
+    dies = _outcomes([Cell(1, "import os\nos._exit(3)")], ["f", "g"], Limits(timeout=1.0, notebook_timeout=60.0))
+    assert [o.kind for o in dies] == [K.NOTEBOOK_FAILED] * 2 and dies[0].failure == dies[1].failure, dies
+    assert dies[0].failure.startswith("the notebook's code could not be run:"), dies
+    late = _outcomes([Cell(1, _NOTEBOOK)], ["slow", "answers"], Limits(timeout=5.0, notebook_timeout=1.0))
+    assert [o.kind for o in late] == [K.TIMED_OUT, K.NOT_RUN], [(o.kind, o.failure) for o in late]
