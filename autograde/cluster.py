@@ -29,7 +29,7 @@ from distributed import Client, KilledWorker, WorkerPlugin, as_completed
 from autograde import specs
 from autograde.grade import Grader, Options, Plan, course_fingerprint, failed, prepare
 from autograde.results import FunctionResult, SubmissionResult
-from autograde.runner import Limits, WorkerPool, sandbox_status
+from autograde.runner import Limits, Workers, sandbox_status
 
 MAX_BATCH = 16  # notebooks per task at most (a task of 16 notebooks takes about 10 s)
 TASKS_PER_THREAD = 4  # batches in flight per worker thread: enough to keep workers busy, few for the scheduler
@@ -74,13 +74,9 @@ def grade_batch(course: str, seed: int, limits: Limits,
     grader = _graders.get((seed, limits))
     if grader is None:
         grader = _graders.setdefault((seed, limits), Grader(Options(seed=seed, limits=limits, jobs=1)))
-    pool = WorkerPool.if_sandboxed()  # the batch's notebooks share workers, then they stop
-    try:
-        return [grader._run_notebook(item[0], item[1], pool, item[2] if len(item) > 2 else None)
+    with Workers(limits) as workers:  # the batch's notebooks share workers, then they stop
+        return [grader._run_notebook(item[0], item[1], workers, item[2] if len(item) > 2 else None)
                 for item in batch]
-    finally:
-        if pool is not None:
-            pool.close()
 
 
 def _worker_status() -> tuple[bool, str, str]:

@@ -16,6 +16,10 @@ class FrameError(EOFError):
     """The other side closed the pipe or sent something that is not a frame."""
 
 
+class FrameClosed(FrameError):
+    """The other side closed the pipe (its process ended): not a malformed message."""
+
+
 class FrameTimeout(FrameError):
     """Nothing (or not all of a frame) came before the deadline."""
 
@@ -54,14 +58,15 @@ def _read_exactly(stream: BinaryIO | socket.socket, n: int, deadline: float | No
             k = len(chunk) if chunk else 0
             view[got:got + k] = chunk or b""
         if not k:
-            raise FrameError("the pipe was closed")
+            raise FrameClosed("the pipe was closed")
         got += k
     return bytes(buf)
 
 
 def receive(stream: BinaryIO | socket.socket, deadline: float | None = None) -> Any:
-    """One frame's value; FrameError if the other side closed or sent something that is not a frame, and
-    FrameTimeout if ``deadline`` (a ``time.monotonic()`` time, for a socket) passes first."""
+    """One frame's value; FrameClosed if the other side closed, FrameError if it sent something that is not a
+    frame (or the connection failed), and FrameTimeout if ``deadline`` (a ``time.monotonic()`` time, for a
+    socket) passes first."""
     (n,) = struct.unpack("<Q", _read_exactly(stream, 8, deadline))
     if n > MAX_FRAME:
         raise FrameError(f"a message of {n} bytes, more than the {MAX_FRAME} allowed")

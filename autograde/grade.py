@@ -19,7 +19,7 @@ from autograde import nbread, reference, secret, specs
 from autograde.refcache import course_fingerprint
 from autograde.checks import judge
 from autograde.results import CheckResult, FunctionResult, NotebookResult, Status, SubmissionResult
-from autograde.runner import Limits, Session, WorkerPool, hide, kill_all_sessions, run_notebook
+from autograde.runner import Limits, OutcomeKind, Workers, run_notebook
 from autograde.spec import CHECKS, FunctionSpec, hidden_seed
 from autograde.kernel import Cell, code_cells, parse_notebook
 
@@ -372,13 +372,13 @@ class Grader:
     def __init__(self, options: Options | None = None, progress: Callable[[int], None] | None = None):
         self.options = options or Options()
         self.progress = progress or (lambda n: None)
-        # in the sandbox, a worker serves one submission's notebooks (see WorkerPool); closed by close_workers()
-        self.pool = WorkerPool.if_sandboxed()
+        # the student processes; in the sandbox, a worker serves one submission's notebooks (see WorkerPool);
+        # idle ones closed by close_workers()
+        self.workers = Workers(self.options.limits)
 
     def close_workers(self) -> None:
         """Stop the idle workers kept for the next notebooks."""
-        if self.pool is not None:
-            self.pool.close()
+        self.workers.close()
 
     def grade(self, submissions: list[Path], notebooks: list[str] | None = None) -> list[SubmissionResult]:
         """Grade each path as one submission, each answering for ``notebooks`` (default: every notebook
@@ -394,7 +394,7 @@ class Grader:
         pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs))
         try:
             futures: dict[tuple[int, str], Future] = {}
-            hide(*(p.path for p in plans))  # no submission is shown to another's process
+            self.workers.hide(*(p.path for p in plans))  # no submission is shown to another's process
             for i, p in enumerate(plans):
                 for stem, _, cells in p.notebooks:
                     if not isinstance(cells, str):
@@ -409,7 +409,7 @@ class Grader:
                 results.append(result)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
-            kill_all_sessions()
+            self.workers.kill_all()
             raise
         finally:
             self.close_workers()
@@ -429,13 +429,13 @@ class Grader:
 
         threading.Thread(target=work, daemon=True, name="autograde-prefetch").start()
 
-    def _run_notebook(self, stem: str, cells: list[Cell], pool: WorkerPool | None = None,
+    def _run_notebook(self, stem: str, cells: list[Cell], workers: Workers | None = None,
                       owner: object = None) -> tuple[list[FunctionResult], list[str]]:
-        """Grade one notebook's cells; its worker comes from ``pool`` (default: this grader's), if any, and
-        serves only notebooks of the same ``owner`` (the submission; None: this notebook only)."""
+        """Grade one notebook's cells; its worker is one of ``workers`` (default: this grader's), and serves
+        only notebooks of the same ``owner`` (the submission; None: this notebook only)."""
         nb = specs.get(stem)
-        session = Session(cells, self.options.limits, pool or self.pool, owner)
-        session.start()  # the student's process boots while the reference data is prepared (or found ready)
+        # started: the student's process boots while the reference data is prepared (or found ready)
+        session = (workers or self.workers).session(cells, owner)
         try:
             preps = [prepare(stem, f.name, self.options.seed) for f in nb.functions]
         except BaseException:
@@ -443,12 +443,13 @@ class Grader:
             raise
         work = [(f.name, [c.args for c in prep.cases], reference.dependencies(stem, f.name))
                 for f, prep in zip(nb.functions, preps)]
-        outcomes, cell_errors = run_notebook(cells, work, self.options.limits, self.progress, session)
+        outcomes, cell_errors = run_notebook(session, work, self.progress)
+        notes = [e.message for e in cell_errors]
         for f, o in zip(nb.functions, outcomes):
-            if o.cases is None and o.failure and "was defined" in o.failure:
-                o.failure = why_undefined(f.name, cells, cell_errors) or o.failure
+            if o.kind is OutcomeKind.UNDEFINED:
+                o.failure = why_undefined(f.name, cells, notes) or o.failure
         judged = [judge(prep, o.cases if o.cases is not None else o.failure) for prep, o in zip(preps, outcomes)]
-        return judged, cell_errors
+        return judged, notes
 
     def _notebook(self, stem: str, path: Path, cells: list[Cell] | str,
                   output: tuple[list[FunctionResult], list[str]] | None) -> NotebookResult:

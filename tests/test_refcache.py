@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from autograde import reference, refcache, runner
+from autograde import reference, refcache, runner, sandbox
 from autograde.grade import Grader, Options
 from conftest import S03, S04, edited_solution, solution_path, write_submission
 
@@ -86,12 +86,12 @@ def test_keyed_by_seed_and_secret_and_off_when_asked(cache, tmp_path, monkeypatc
 @pytest.mark.skipif(not runner.sandbox_status()[0], reason="needs the bubblewrap sandbox")
 def test_the_cache_is_hidden_from_the_student(cache, monkeypatch):
     # even in a folder the sandbox shows (here: inside Python's own prefix, which it must show)
-    inside = runner._python_paths()[-1] / ".autograde-cache-test"
+    inside = sandbox._python_paths()[-1] / ".autograde-cache-test"
     monkeypatch.setenv("AUTOGRADE_CACHE_DIR", str(inside))
     try:
         refcache.store(S03, "softmax", 1, [1.0], None)
         assert refcache.load(S03, "softmax", 1) is not None
-        cmd = runner._bwrap_command([sys.executable, "-c", f"import os; print(len(os.listdir({str(inside)!r})))"])
+        cmd = sandbox._bwrap_command([sys.executable, "-c", f"import os; print(len(os.listdir({str(inside)!r})))"])
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0 and proc.stdout.strip() == "0", proc
     finally:

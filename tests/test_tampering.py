@@ -252,13 +252,13 @@ def test_a_cell_that_never_ends_costs_its_notebook_only(tmp_path):
 def test_solutions_hidden_even_when_python_is_installed_above_the_course(monkeypatch):
     from pathlib import Path
 
-    from autograde import paths, runner
+    from autograde import paths, sandbox
 
-    roots = runner._readable_roots()
-    monkeypatch.setattr(runner, "_readable_roots", lambda: roots + [paths.root()])
+    roots = sandbox._readable_roots()
+    monkeypatch.setattr(sandbox, "_readable_roots", lambda: roots + [paths.root()])
     solutions = paths.solutions_dir()
-    cmd = runner._bwrap_command([sys.executable, "-c",
-                                 f"import os; print(len(os.listdir({str(solutions)!r})))"])
+    cmd = sandbox._bwrap_command([sys.executable, "-c",
+                                  f"import os; print(len(os.listdir({str(solutions)!r})))"])
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "0", proc
     assert any(Path(solutions).iterdir())  # while the grader itself sees them
