@@ -10,7 +10,9 @@ import sys
 import pytest
 
 from autograde import batch, exports, feedback
-from autograde.grade import Grader, Options, expand, plan
+from autograde.discovery import expand
+from autograde.grade import Grader, Options
+from autograde.plan import plan
 from conftest import ROOT, edited_solution, replaced_function, run_interrupted, write_submission
 
 S03 = "03_recurrent_neural_network"

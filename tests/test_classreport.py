@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from autograde import batch, classfiles, classreport, cli, specs
-from autograde.grade import expand, expect, plan
+from autograde.discovery import expand
+from autograde.plan import expect, plan
 from autograde.results import CheckResult, FunctionResult, NotebookResult, Status, SubmissionResult
 from conftest import ROOT, edited_solution, load, solution_path, write_submission
 

@@ -11,7 +11,9 @@ import sys
 import pytest
 
 from autograde import batch, feedback
-from autograde.grade import (Grader, Options, SubmissionError, expand, expand_with_notes, expect, name_id, plan)
+from autograde.discovery import SubmissionError, expand, expand_with_notes, name_id
+from autograde.grade import Grader, Options
+from autograde.plan import expect, plan
 from conftest import ROOT, S03, S04
 
 SAMPLE = ROOT / "examples" / "sample_submission"
@@ -45,7 +47,7 @@ def test_a_class_folder_is_one_submission_per_student(tmp_path):
     got = expand([klass])
     assert [(p.name, sid) for p, sid in got] == [("alice", "alice"), ("bob", "bob"), ("carol", "carol")]
     plans = expect([plan(p, sid) for p, sid in got])
-    found = {p.id: [(stem, path.name) for stem, path, cells in p.notebooks if not isinstance(cells, str)]
+    found = {p.id: [(nb.stem, nb.path.name) for nb in p.notebooks if nb.problem is None]
              for p in plans}
     assert found == {"alice": [(S03, f"{S03}.ipynb"), (S04, f"{S04}.ipynb")], "bob": [(S03, f"{S03}.ipynb")],
                      "carol": [(S03, f"{S03}-Copy1.ipynb"), (S04, f"{S04}.ipynb")]}

@@ -11,7 +11,8 @@ import textwrap
 
 import pytest
 
-from autograde.grade import Grader, Options, SubmissionError, expand
+from autograde.discovery import SubmissionError, expand
+from autograde.grade import Grader, Options
 from autograde.report import grades_csv, table
 from autograde import runner, specs
 from autograde.runner import Limits
@@ -434,18 +435,23 @@ def test_no_file_ipc_or_planted_notebook_crosses_functions_notebooks_or_students
 def test_nothing_crosses_on_the_dask_path_either(tmp_path):
     """Issue 20 item 1, the Dask path: a cluster task grades a batch of several students' notebooks with the
     same worker code (cluster.grade_batch, run here in this process)."""
+    from pathlib import Path
+
     from autograde import cluster
-    from autograde.grade import course_fingerprint, read_cells
+    from autograde.nbfile import read_cells
+    from autograde.plan import PlannedNotebook
+    from autograde.refcache import course_fingerprint
     from autograde.reference import demo_cell_ids
 
     opts = Options(jobs=1, limits=Limits(timeout=60.0, notebook_timeout=300.0))
     batch = []
     for owner, (who, (nb03, nb04)) in enumerate(_isolation_class().items()):
         for stem, nb in ((S03, nb03), (S04, nb04)):
-            batch.append((stem, read_cells(json.dumps(nb).encode(), demo_cell_ids(stem)), owner))
+            cells = read_cells(json.dumps(nb).encode(), demo_cell_ids(stem))
+            batch.append((PlannedNotebook(stem, Path(f"{who}/{stem}.ipynb"), "", cells), owner))
     out = cluster.grade_batch(course_fingerprint(), opts.seed, opts.limits, batch)
-    for (stem, _, owner), (functions, _) in zip(batch, out):
-        _assert_full(functions, (owner, stem))
+    for (nb, owner), result in zip(batch, out):
+        _assert_full(result.functions, (owner, nb.stem))
 
 
 # ------------------------------------------------ issue 17 part 4: graded as in a fresh kernel, top to bottom
