@@ -99,7 +99,7 @@ def test_renamed_function_and_syntax_error(grader, tmp_path):
     assert renamed.score == 0 and "no function named rnn_forward" in renamed.checks[0].message
     broken = function_result(result, "compact_parameters")
     assert broken.score == 0
-    assert any("SyntaxError" in note for note in result.notebooks[0].notes)
+    assert any(e.syntax for e in result.notebooks[0].cell_errors) and not result.notebooks[0].notes
     # the syntax error is reported as such: which cell (its first line), where, and what Python said
     message = broken.checks[0].message
     assert "no function named" not in message, message
@@ -129,7 +129,7 @@ def test_notebook_saved_under_another_name_is_recognised_by_its_cells(grader, tm
     write_submission(folder, S03, load(solution_path(S03)))
     (result,) = grader.grade([folder])
     assert [(nb.notebook, Path(nb.path).name) for nb in result.notebooks] == [(S03, f"{S03}.ipynb")]
-    assert result.score == result.max_score and not result.notebooks[0].notes
+    assert result.score == result.max_score and not result.notebooks[0].notes and not result.notebooks[0].cell_errors
 
 
 def test_a_missing_notebook_scores_zero(grader, tmp_path):

@@ -467,7 +467,8 @@ def test_a_module_not_yet_imported_is_not_there_as_in_jupyter(fast_grader, tmp_p
     (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
     softmax = function_result(result, "softmax")
     assert softmax.score == 0, softmax.to_json()  # NameError: the cell that defined _namespace failed
-    assert any("AttributeError" in note for note in result.notebooks[0].notes), result.notebooks[0].notes
+    errors = result.notebooks[0].cell_errors
+    assert any(e.kind == "AttributeError" for e in errors), errors
 
 
 def test_a_module_imported_before_use_is_there(fast_grader, tmp_path):
@@ -476,4 +477,4 @@ def test_a_module_imported_before_use_is_there(fast_grader, tmp_path):
     nb = replaced_function(S03, "softmax", _softmax("_namespace\n" + _HONEST_SOFTMAX), cells)
     (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
     softmax = function_result(result, "softmax")
-    assert softmax.score == softmax.max_score, (softmax.to_json(), result.notebooks[0].notes)
+    assert softmax.score == softmax.max_score, (softmax.to_json(), result.notebooks[0].cell_errors)

@@ -217,7 +217,7 @@ def test_harmless_noise_costs_nothing(grader, tmp_path):
     (result,) = grader.grade([write_submission(tmp_path, S03, noisy)])
     nb = result.notebooks[0]
     assert nb.score == nb.max_score, [f.to_json() for f in nb.functions if f.score < f.max_score]
-    assert any("NameError" in note for note in nb.notes)
+    assert any(e.kind == "NameError" for e in nb.cell_errors)
 
 
 def test_course_demo_cells_are_skipped_and_student_cells_run(grader, tmp_path):
