@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Callable
 
 from autograde import classfiles, exports, feedback, report
-from autograde.grade import Grader, Plan
+from autograde.grade import Grader
+from autograde.plan import Plan
 from autograde.results import SubmissionResult
 
 

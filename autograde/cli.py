@@ -75,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _grade(args: argparse.Namespace) -> int:
     from autograde import batch, exports, report
-    from autograde.grade import Grader, Options, SubmissionError, count_functions, expand_with_notes, expect, plan
+    from autograde.discovery import SubmissionError, expand_with_notes
+    from autograde.grade import Grader, Options
+    from autograde.plan import count_functions, expect, plan
     from autograde.reference import CourseError
     from autograde.runner import Limits, sandbox_status
 

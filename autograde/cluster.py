@@ -5,11 +5,11 @@ existing Dask ``distributed`` scheduler in *batches of notebooks* (one task grad
 that the scheduler is not the bottleneck). **Submissions are sent by the client**: the workers need no view
 of the submissions' file system, and a path given here must exist here (docs/cluster.md).
 
-Each worker grades a batch exactly as local grading does (:meth:`autograde.grade.Grader._run_notebook`):
+Each worker grades a batch exactly as local grading does (:meth:`autograde.grade.Grader.grade_notebook`):
 every notebook in its own sandboxed process, with the same limits, judged against reference data that the
-worker computes once (:class:`CoursePlugin`, when the worker joins) and keeps for every task. The results
-come back as they are and are put in the same order as local grading's, so the reports are identical for the
-same seed, whatever the number of workers.
+worker computes once (:class:`CoursePlugin`, when the worker joins) and keeps for every task. The notebooks'
+results come back as they are and are put in the same order as local grading's, so the reports are identical
+for the same seed, whatever the number of workers.
 
 Faults: a task whose worker dies is run again on another worker by the scheduler; a batch that kills its
 workers repeatedly is split into single notebooks, graded one at a time (a dying worker's tasks are all
@@ -26,10 +26,11 @@ from typing import Callable
 
 from distributed import Client, KilledWorker, WorkerPlugin, as_completed
 
-from autograde import specs
-from autograde.grade import Grader, Options, Plan, course_fingerprint, failed, prepare
-from autograde.results import FunctionResult, SubmissionResult
-from autograde.runner import Limits, Workers, sandbox_status
+from autograde.grade import Grader, Options, ReferenceData, notebook_result
+from autograde.plan import Plan, PlannedNotebook
+from autograde.refcache import course_fingerprint
+from autograde.results import NotebookResult, SubmissionResult
+from autograde.runner import Limits, sandbox_status
 
 MAX_BATCH = 16  # notebooks per task at most (a task of 16 notebooks takes about 10 s)
 TASKS_PER_THREAD = 4  # batches in flight per worker thread: enough to keep workers busy, few for the scheduler
@@ -41,42 +42,50 @@ class ClusterError(RuntimeError):
 
 # ------------------------------------------------------------------------------------------ on the workers
 
-def _warm(seed: int) -> None:
-    """Compute every graded function's reference data for ``seed`` in this process (kept for all tasks)."""
-    for stem, nb in specs.all_specs().items():
-        for fspec in nb.functions:
-            prepare(stem, fspec.name, seed)
-
-
 class CoursePlugin(WorkerPlugin):
-    """Prepares the course's reference data once per worker, when it joins (restarted workers too)."""
+    """Prepares the course's reference data for a seed once per worker, when it joins (restarted workers
+    too), and keeps it for every task the worker runs (:func:`grade_batch`): it lives as long as the worker."""
 
     idempotent = True
 
     def __init__(self, seed: int):
         self.seed = seed
+        self.reference_data: ReferenceData | None = None  # made on the worker (setup), never sent
+
+    @staticmethod
+    def name(seed: int) -> str:
+        return f"autograde-course-{seed}"
 
     def setup(self, worker) -> None:  # noqa: ANN001 - a distributed.Worker
-        _warm(self.seed)
+        self.reference_data = ReferenceData()
+        self.reference_data.warm(self.seed)
 
 
-_graders: dict[tuple[int, Limits], Grader] = {}
+def _reference_data(seed: int) -> ReferenceData:
+    """The reference data that this worker's :class:`CoursePlugin` keeps for ``seed``; outside a worker that
+    has it (a test calling :func:`grade_batch` directly), data for this batch only."""
+    from distributed import get_worker
+
+    try:
+        plugin = get_worker().plugins.get(CoursePlugin.name(seed))
+    except ValueError:  # not on a worker
+        plugin = None
+    data = plugin.reference_data if isinstance(plugin, CoursePlugin) else None
+    return data if data is not None else ReferenceData()
 
 
 def grade_batch(course: str, seed: int, limits: Limits,
-                batch: list[tuple]) -> list[tuple[list[FunctionResult], list[str]]]:
-    """On a worker: grade each ``(stem, cells, submission)`` of the batch as local grading does (a sandbox's
+                batch: list[tuple[PlannedNotebook, object]]) -> list[NotebookResult]:
+    """On a worker: grade each ``(notebook, submission)`` of the batch as local grading does (a sandbox's
     worker serves only the notebooks of one submission)."""
     if course != course_fingerprint():
         raise ClusterError(f"a worker has another version of the course (fingerprint {course_fingerprint()}, "
                            f"the client's is {course}): install the same commit on the client and every worker, "
                            "and restart the workers")
-    grader = _graders.get((seed, limits))
-    if grader is None:
-        grader = _graders.setdefault((seed, limits), Grader(Options(seed=seed, limits=limits, jobs=1)))
-    with Workers(limits) as workers:  # the batch's notebooks share workers, then they stop
-        return [grader._run_notebook(item[0], item[1], workers, item[2] if len(item) > 2 else None)
-                for item in batch]
+    # a grader for this batch: the batch's notebooks share its workers, then they stop
+    grader = Grader(Options(seed=seed, limits=limits, jobs=1), reference_data=_reference_data(seed))
+    with grader.workers:  # closed after the batch; on an error every worker is killed first
+        return [grader.grade_notebook(nb, owner) for nb, owner in batch]
 
 
 def _worker_status() -> tuple[bool, str, str]:
@@ -124,7 +133,7 @@ class ClusterGrader(Grader):
         super().__init__(options, progress)
         self.client = client
         self.batch_size = batch_size
-        self.client.register_plugin(CoursePlugin(self.options.seed), name=f"autograde-course-{self.options.seed}")
+        self.client.register_plugin(CoursePlugin(self.options.seed), name=CoursePlugin.name(self.options.seed))
 
     def sandbox_report(self) -> list[str]:
         """Lines to show: workers without the sandbox, or with another version of the course."""
@@ -143,28 +152,27 @@ class ClusterGrader(Grader):
     def grade_plans(self, plans: list[Plan],
                     on_result: Callable[[Plan, SubmissionResult], None] = lambda p, r: None) -> list[SubmissionResult]:
         """Grade planned submissions on the cluster; ``on_result`` is called as each submission is complete."""
-        items = [(i, stem, cells) for i, p in enumerate(plans) for stem, _, cells in p.notebooks
-                 if not isinstance(cells, str)]
+        items = [(i, nb) for i, p in enumerate(plans) for nb in p.notebooks if nb.problem is None]
         threads = sum(self.client.nthreads().values()) or 1
         queue = batches(items, threads, self.batch_size)
         queue.reverse()  # popped from the end: in order
         course, seed, limits = course_fingerprint(), self.options.seed, self.options.limits
-        done: dict[tuple[int, str], tuple[list[FunctionResult], list[str]]] = {}
-        missing = [sum(1 for _, _, c in p.notebooks if not isinstance(c, str)) for p in plans]
+        done: dict[tuple[int, str], NotebookResult] = {}
+        pending = [sum(1 for nb in p.notebooks if nb.problem is None) for p in plans]  # notebooks to come back
         results: list[SubmissionResult | None] = [None] * len(plans)
 
         def submit(batch: list) -> tuple:
-            future = self.client.submit(self.task, course, seed, limits, [(s, c, i) for i, s, c in batch],
+            future = self.client.submit(self.task, course, seed, limits, [(nb, i) for i, nb in batch],
                                         pure=False)
             return future, batch
 
         def finish(i: int) -> None:
             p = plans[i]
-            notebooks = [self._notebook(stem, path, cells, done.get((i, stem))) for stem, path, cells in p.notebooks]
+            notebooks = [done.get((i, nb.stem)) or notebook_result(nb) for nb in p.notebooks]
             results[i] = SubmissionResult(str(p.path), notebooks, p.error, id=p.id)
             on_result(p, results[i])
 
-        for i, n in enumerate(missing):
+        for i, n in enumerate(pending):
             if n == 0:
                 finish(i)
         in_flight: dict = {}  # key -> (future, batch)
@@ -198,18 +206,18 @@ class ClusterGrader(Grader):
                         suspects.extend(reversed(batch))
                         outputs = None
                     else:
-                        (_, stem, _), = batch
+                        (_, nb), = batch
                         reason = ("not graded: the grading worker died each time it graded this notebook "
                                   "(on the cluster, not in the sandbox); ask the course staff")
-                        outputs = [([failed(f, reason) for f in specs.get(stem).functions], [])]
+                        outputs = [notebook_result(nb, lost=reason)]
                 if outputs is not None:
-                    for (i, stem, _), output in zip(batch, outputs):
-                        if (i, stem) in done:
+                    for (i, nb), output in zip(batch, outputs):
+                        if (i, nb.stem) in done:
                             continue
-                        done[(i, stem)] = output
-                        self.progress(len(output[0]))
-                        missing[i] -= 1
-                        if missing[i] == 0:
+                        done[(i, nb.stem)] = output
+                        self.progress(len(output.functions))
+                        pending[i] -= 1
+                        if pending[i] == 0:
                             finish(i)
                 fill()
         except BaseException:

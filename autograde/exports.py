@@ -69,7 +69,7 @@ def canvas_csv(results: list[SubmissionResult],
     submission lacks scores 0, as everywhere; a student of the roster with no submission gets blank cells,
     which Canvas's import leaves unchanged.
     """
-    from autograde.grade import slug  # the ids of submissions are slugs
+    from autograde.discovery import slug  # the ids of submissions are slugs
 
     stems = sorted({nb.notebook for r in results for nb in r.notebooks})
     points = {nb.notebook: nb.max_score for r in results for nb in r.notebooks}

@@ -48,7 +48,7 @@ def table(results: list[SubmissionResult]) -> str:
             lines.append(f"  {safe(nb.notebook)}  {_points(nb.score)} / {_points(nb.max_score)}   ({safe(nb.path)})")
             if nb.error:
                 lines.append(f"    ! {safe(nb.error)}")
-            for note in nb.notes:
+            for note in nb.notes + nb.cell_error_messages:  # the grader's notes, then the cells' errors
                 lines.append(f"    note: {safe(note)}")
             width = max((len(f.name) for f in nb.functions), default=10)
             for fn in nb.functions:

@@ -5,9 +5,10 @@ The JSON form is a fixed schema that other tools read (see the README); fields m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 
+from autograde.kernel import CellError
 from autograde.wire import clean_text
 
 
@@ -107,8 +108,13 @@ class NotebookResult(_Clean):
     path: str
     functions: list[FunctionResult]
     error: str | None = None  # why the notebook could not be read or run, if it could not
-    notes: list[str] = field(default_factory=list)  # cells that raised, and the like
+    notes: list[str] = field(default_factory=list)  # the grader's notes ("… was graded as …"), not cell errors
     missing: bool = False  # the submission has no such notebook
+    cell_errors: list[CellError] = field(default_factory=list)  # the notebook's cells that raised while it ran
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.cell_errors = [replace(e, kind=clean(e.kind), detail=clean(e.detail)) for e in self.cell_errors]
 
     @property
     def score(self) -> float:
@@ -118,10 +124,31 @@ class NotebookResult(_Clean):
     def max_score(self) -> float:
         return float(sum(f.max_score for f in self.functions))
 
+    @property
+    def cell_error_messages(self) -> list[str]:
+        """Each cell error's one-line message, once (two cells that call one failing function raise the same
+        error), leaving out one that a note already says."""
+        return [m for m in dict.fromkeys(e.message for e in self.cell_errors) if m not in self.notes]
+
     def to_json(self) -> dict:
+        # "notes", as before there was "cell_errors": the grader's notes, then the cell errors' messages
+        notes = list(dict.fromkeys(self.notes)) + self.cell_error_messages
         return {"notebook": self.notebook, "path": self.path, "score": self.score, "max_score": self.max_score,
-                "error": self.error, "notes": self.notes, "missing": self.missing,
+                "error": self.error, "notes": notes, "missing": self.missing,
+                "cell_errors": [{**asdict(e), "message": e.message} for e in self.cell_errors],
                 "functions": [f.to_json() for f in self.functions]}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> "NotebookResult":
+        """Read back what :meth:`to_json` wrote. A result saved before there was ``cell_errors`` has its
+        cells' errors among its notes, and they stay there (nothing reads them back out of the text)."""
+        errors = [CellError(e["index"], e["kind"], e.get("detail", ""), e.get("cell"), e.get("line"))
+                  for e in doc.get("cell_errors", [])]
+        said = {e.message for e in errors}
+        functions = [FunctionResult(f["name"], [CheckResult.from_json(c) for c in f["checks"]],
+                                    Status(f.get("status", Status.ANSWERED))) for f in doc["functions"]]
+        return cls(doc["notebook"], doc["path"], functions, doc.get("error"),
+                   [n for n in doc.get("notes", []) if n not in said], bool(doc.get("missing", False)), errors)
 
 
 @dataclass
@@ -147,8 +174,5 @@ class SubmissionResult(_Clean):
     @classmethod
     def from_json(cls, doc: dict) -> "SubmissionResult":
         """Read back what :meth:`to_json` wrote (a resumed batch reuses earlier results)."""
-        notebooks = [NotebookResult(n["notebook"], n["path"], [
-            FunctionResult(f["name"], [CheckResult.from_json(c) for c in f["checks"]],
-                           Status(f.get("status", Status.ANSWERED))) for f in n["functions"]],
-            n.get("error"), list(n.get("notes", [])), bool(n.get("missing", False))) for n in doc["notebooks"]]
+        notebooks = [NotebookResult.from_json(n) for n in doc["notebooks"]]
         return cls(doc["submission"], notebooks, doc.get("error"), doc.get("id", ""))

@@ -25,6 +25,8 @@ import inspect
 import json
 import time
 import warnings
+from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -166,12 +168,12 @@ def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[
         if state is None:
             continue
         where = "" if home == stem else f" (notebook {home})"
-        if state.startswith("comes from"):
-            failing = f"Note: {dep} {state}"
+        if state.kind is _Kind.UNUSABLE:
+            failing = f"Note: {dep} {state.text}"
         else:
-            failing = f"Note: your {dep}{where} {state}"
+            failing = f"Note: your {dep}{where} {state.text}"
         if replay.fell_through and result.score < result.max_score:
-            if state.startswith(("comes from", "is not defined")):
+            if state.kind in (_Kind.UNUSABLE, _Kind.UNDEFINED):
                 notes.append(f"{failing}, and {name} called it on inputs other than the reference's, so the checks "
                              f"below that needed it could not pass here. The grader gives {name} the reference "
                              f"{dep}, so there {name} may score more.")
@@ -195,27 +197,38 @@ def _not_started(result: FunctionResult) -> bool:
     return result.status == Status.NOT_IMPLEMENTED
 
 
-def _state(home: str, dep: str, own: Any, depth: int) -> str | None:
-    """What is wrong with the student's ``dep`` (of notebook ``home``) as it really runs, as the end of a
-    sentence ("your softmax …", or "softmax …" for one that could not be imported); None if nothing is."""
+class _Kind(Enum):
+    UNUSABLE = "unusable"  # it comes from another notebook of the student's, which could not be imported
+    UNDEFINED = "undefined"  # this notebook does not define it
+    WRONG = "wrong"  # it is there, and it runs wrong (or not at all: not written yet)
+
+
+@dataclass(frozen=True)
+class _Wrong:
+    kind: _Kind
+    text: str  # the end of a sentence ("your softmax …", or "softmax …" for one that could not be imported)
+
+
+def _state(home: str, dep: str, own: Any, depth: int) -> _Wrong | None:
+    """What is wrong with the student's ``dep`` (of notebook ``home``) as it really runs; None if nothing is."""
     missing = getattr(own, "__course_missing__", None)
     if missing:  # the stand-in that import_functions gives for a notebook or function it could not use
-        return f"comes from your notebook {home}, which could not be used ({missing})"
+        return _Wrong(_Kind.UNUSABLE, f"comes from your notebook {home}, which could not be used ({missing})")
     if not callable(own):
-        return "is not defined in this notebook"
+        return _Wrong(_Kind.UNDEFINED, "is not defined in this notebook")
     if not _wrong_as_it_runs(home, dep, own):  # (with the student's own functions below it)
         return None
     result, _ = visible_result(home, dep, own, depth + 1)  # as its own self-check cell shows it
     if _not_started(result):
-        return "is not written yet"
+        return _Wrong(_Kind.WRONG, "is not written yet")
     if result.score < result.max_score:
-        return f"does not pass its own self-check ({result.score:g} / {result.max_score:g})"
+        return _Wrong(_Kind.WRONG, f"does not pass its own self-check ({result.score:g} / {result.max_score:g})")
     spec = specs.get(home)
     for d in spec.function(dep).depends:
         state = _state(spec.home_of(d), d, getattr(own, "__globals__", {}).get(d), depth + 1)
         if state is not None:
-            return f"gives wrong answers because it calls {d}, which {state}"
-    return "gives wrong answers because a function it calls does"
+            return _Wrong(_Kind.WRONG, f"gives wrong answers because it calls {d}, which {state.text}")
+    return _Wrong(_Kind.WRONG, "gives wrong answers because a function it calls does")
 
 
 def _wrong_as_it_runs(stem: str, name: str, fn: Any) -> bool:

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograde import classfiles, classreport, specs  # noqa: E402
 from autograde.calls import NOT_IMPLEMENTED  # noqa: E402
-from autograde.grade import MISSING  # noqa: E402
+from autograde.plan import MISSING  # noqa: E402
 from autograde.results import CheckResult, FunctionResult, NotebookResult, Status, SubmissionResult  # noqa: E402
 from autograde.spec import CHECKS  # noqa: E402
 

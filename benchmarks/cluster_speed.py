@@ -26,7 +26,9 @@ from common import STEMS, load, make_class  # noqa: E402
 from distributed import LocalCluster  # noqa: E402
 
 from autograde import cluster  # noqa: E402
-from autograde.grade import Grader, Options, expand, expect, plan  # noqa: E402
+from autograde.discovery import expand  # noqa: E402
+from autograde.grade import Grader, Options  # noqa: E402
+from autograde.plan import expect, plan  # noqa: E402
 
 MOOC_STUDENTS, COURSE_NOTEBOOKS = 100_000, 12
 

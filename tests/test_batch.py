@@ -8,9 +8,12 @@ import subprocess
 import sys
 
 import pytest
+from markupsafe import escape
 
 from autograde import batch, exports, feedback
-from autograde.grade import Grader, Options, expand, plan
+from autograde.discovery import expand
+from autograde.grade import Grader, Options
+from autograde.plan import plan
 from conftest import ROOT, edited_solution, replaced_function, run_interrupted, write_submission
 
 S03 = "03_recurrent_neural_network"
@@ -112,6 +115,45 @@ def test_feedback_page_and_gradescope_export(tmp_path, grader):
     assert doc["score"] == result.score == sum(t["score"] for t in doc["tests"])
     assert all({"name", "score", "max_score", "output", "visibility"} <= set(t) for t in doc["tests"])
     assert "ValueError" in next(t for t in doc["tests"] if t["name"].endswith("softmax"))["output"]
+
+
+CRASHED = "A cell of your notebook raised an error while it ran:"
+
+
+def test_feedback_says_a_cell_crashed_only_for_a_cells_error(tmp_path, grader):
+    """A notebook saved under another name is graded and said so, plainly: the student is not told that their
+    code crashed. A cell that raises is still reported as one, and in the JSON both are notes, as before."""
+    solution = json.loads((ROOT / "solutions" / S03 / f"{S03}.ipynb").read_text(encoding="utf-8"))
+    renamed = tmp_path / "renamed" / "my_rnn.ipynb"
+    renamed.parent.mkdir()
+    renamed.write_text(json.dumps(solution), encoding="utf-8")
+    (result,) = grader.grade([renamed])
+    note = f"my_rnn.ipynb was graded as {S03}.ipynb (recognised by its cells, not its name)"
+    assert result.score == result.max_score and result.notebooks[0].notes == [note]
+    html = feedback.page(result)
+    assert f'<div class="note">{note}</div>' in html and CRASHED not in html, html
+
+    crashing = replaced_function(S03, "softmax", solution_cell_source(solution, "softmax"),
+                                 ("print(undefined_name)",))
+    (result,) = grader.grade([write_submission(tmp_path / "crashing", S03, crashing)])
+    (nb,) = result.notebooks
+    assert nb.notes == [] and [(e.kind, e.line) for e in nb.cell_errors] == [("NameError", 1)]
+    message = nb.cell_errors[0].message
+    assert message == f"NameError: name 'undefined_name' is not defined (cell {len(crashing['cells'])}, line 1)"
+    assert f'<div class="note">{CRASHED} {escape(message)}</div>' in feedback.page(result)
+
+    both = tmp_path / "both" / "my_rnn.ipynb"
+    both.parent.mkdir()
+    both.write_text(json.dumps(crashing), encoding="utf-8")
+    (result,) = grader.grade([both])
+    html = feedback.page(result)
+    assert html.count(CRASHED) == 1 and f'<div class="note">{note}</div>' in html, html
+    assert result.to_json()["notebooks"][0]["notes"] == [note, message]
+
+
+def solution_cell_source(nb: dict, name: str) -> str:
+    (cell,) = [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == name]
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
 def test_cli_gradescope_needs_one_submission(tmp_path, grader):

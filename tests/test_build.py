@@ -166,7 +166,7 @@ def test_selfcheck_file_is_where_the_selfcheck_looks():
 
 def test_resume_fingerprints_are_the_same_whatever_the_blas_kernel():
     """`--out` reuses a saved result when its fingerprint matches: it must not depend on the kernel either."""
-    code = ("from pathlib import Path; from autograde.grade import Options, expect, plan; "
+    code = ("from pathlib import Path; from autograde.grade import Options; from autograde.plan import expect, plan; "
             "plans = expect([plan(Path('examples/sample_submission'), 'x')]); "
             "print(plans[0].fingerprint(Options()))")
     prints = set()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from autograde import batch, classfiles, classreport, cli, specs
-from autograde.grade import expand, expect, plan
+from autograde.discovery import expand
+from autograde.plan import expect, plan
 from autograde.results import CheckResult, FunctionResult, NotebookResult, Status, SubmissionResult
 from conftest import ROOT, edited_solution, load, solution_path, write_submission
 
@@ -209,6 +210,43 @@ def test_json_keeps_the_full_message_and_gains_hint_and_status():
                 del c["hint"]
     old = SubmissionResult.from_json(doc)
     assert old.notebooks[0].functions[0].checks[0].text == "wrong (inputs: m=1). Hint: look at axis"
+
+
+def test_json_keeps_cell_errors_apart_from_notes_and_reads_old_results():
+    from autograde.kernel import CellError
+
+    result = _student("a", 0, "wrong", None)
+    nb = result.notebooks[0]
+    nb.notes = ["my.ipynb was graded as 03_x.ipynb (recognised by its cells, not its name)"]
+    nb.cell_errors = [CellError(7, "NameError", "name 'np' is not defined", 7, 2),
+                      CellError(9, "NameError", "name 'np' is not defined", 7, 2),  # the same message: said once
+                      CellError(11, "SyntaxError", "invalid syntax", 11, 3), CellError(12, "SystemExit")]
+    doc = json.loads(json.dumps(result.to_json()))
+    saved = doc["notebooks"][0]
+    # "notes" as before: the grader's notes, then each cell error's message once
+    assert saved["notes"] == [nb.notes[0], "NameError: name 'np' is not defined (cell 7, line 2)",
+                              "SyntaxError: invalid syntax (cell 11, line 3)", "SystemExit"]
+    assert [(e["index"], e["kind"], e["cell"], e["line"]) for e in saved["cell_errors"]] == [
+        (7, "NameError", 7, 2), (9, "NameError", 7, 2), (11, "SyntaxError", 11, 3), (12, "SystemExit", None, None)]
+    back = SubmissionResult.from_json(doc)
+    assert back == result and back.notebooks[0].notes == nb.notes and back.notebooks[0].cell_errors == nb.cell_errors
+
+
+def test_a_result_saved_before_cell_errors_loads_with_its_notes():
+    """A result.json written before there was "cell_errors" (its cells' errors are among its notes) loads, and
+    its notes stay as they were: nothing is read back out of their text."""
+    notes = ["my.ipynb was graded as 03_x.ipynb (recognised by its cells, not its name)",
+             "NameError: name 'np' is not defined (cell 7, line 2)"]
+    saved = {"submission": "a", "id": "a", "score": 0.0, "max_score": 3.0, "error": None, "notebooks": [
+        {"notebook": "03_x", "path": "a/my.ipynb", "score": 0.0, "max_score": 3.0, "error": None, "notes": notes,
+         "missing": False, "functions": [{"name": "softmax", "score": 0.0, "max_score": 3.0, "status": "raised",
+                                          "checks": [{"name": "values", "passed": False, "message": "wrong",
+                                                      "hint": None, "score": 0.0, "max_score": 3.0}]}]}]}
+    (old,) = SubmissionResult.from_json(saved).notebooks
+    assert old.notes == notes and old.cell_errors == [] and old.functions[0].status == Status.RAISED
+    again = old.to_json()
+    assert again["notes"] == notes and again["cell_errors"] == []
+    assert {k: v for k, v in again.items() if k != "cell_errors"} == saved["notebooks"][0]
 
 
 def test_flag_below_option():

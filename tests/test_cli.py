@@ -11,7 +11,9 @@ import sys
 import pytest
 
 from autograde import batch, feedback
-from autograde.grade import (Grader, Options, SubmissionError, expand, expand_with_notes, expect, name_id, plan)
+from autograde.discovery import SubmissionError, expand, expand_with_notes, name_id
+from autograde.grade import Grader, Options
+from autograde.plan import expect, plan
 from conftest import ROOT, S03, S04
 
 SAMPLE = ROOT / "examples" / "sample_submission"
@@ -45,10 +47,29 @@ def test_a_class_folder_is_one_submission_per_student(tmp_path):
     got = expand([klass])
     assert [(p.name, sid) for p, sid in got] == [("alice", "alice"), ("bob", "bob"), ("carol", "carol")]
     plans = expect([plan(p, sid) for p, sid in got])
-    found = {p.id: [(stem, path.name) for stem, path, cells in p.notebooks if not isinstance(cells, str)]
+    found = {p.id: [(nb.stem, nb.path.name) for nb in p.notebooks if nb.problem is None]
              for p in plans}
     assert found == {"alice": [(S03, f"{S03}.ipynb"), (S04, f"{S04}.ipynb")], "bob": [(S03, f"{S03}.ipynb")],
                      "carol": [(S03, f"{S03}-Copy1.ipynb"), (S04, f"{S04}.ipynb")]}
+
+
+def test_a_planned_notebook_is_read_missing_or_unreadable_by_type(tmp_path):
+    """Each notebook of a plan holds its cells, or a typed problem (never both), and the fingerprint hashes the
+    file's bytes, or "missing notebook" for one the submission lacks."""
+    import hashlib
+
+    from autograde.plan import MISSING, ProblemKind
+
+    shutil.copy(NB03, tmp_path / f"{S03}.ipynb")
+    (tmp_path / f"{S04}.ipynb").write_text("{not json")
+    (p,) = expect([plan(tmp_path, "s")], [S03, S04, "05_types_of_rnns"])
+    read, unreadable, missing = p.notebooks
+    assert (read.stem, read.problem, read.digest) == (S03, None, hashlib.sha256(NB03.read_bytes()).hexdigest())
+    assert read.cells and all(c.source for c in read.cells)
+    assert unreadable.cells is None and unreadable.problem.kind is ProblemKind.UNREADABLE
+    assert unreadable.problem.reason.startswith("the file is not valid JSON")
+    assert missing.cells is None and missing.problem.kind is ProblemKind.MISSING and missing.digest == MISSING
+    assert missing.path == tmp_path and missing.problem.text == "missing notebook: no 05_types_of_rnns.ipynb in the submission"
 
 
 def test_one_students_folders_are_not_a_class(tmp_path):

@@ -14,7 +14,9 @@ import time
 import pytest
 
 from autograde import batch, classfiles, classreport, cluster
-from autograde.grade import Grader, Options, count_functions, expand, expect, plan
+from autograde.discovery import expand
+from autograde.grade import Grader, Options
+from autograde.plan import count_functions, expect, plan
 from autograde.results import SubmissionResult
 from autograde.specs import all_specs
 from conftest import ROOT, S03, S04, edited_solution, replaced_function, run_interrupted, write_submission
@@ -158,7 +160,7 @@ def test_a_notebook_that_kills_its_workers_is_charged_to_itself(client, tmp_path
 
 def kill_on_marker(course, seed, limits, batch_):
     """A stand-in for a worker crash that no sandbox could cause: the task kills its own worker."""
-    if any("KILL-THE-WORKER" in c.source for _, cells, *_ in batch_ for c in cells):
+    if any("KILL-THE-WORKER" in c.source for nb, _ in batch_ for c in nb.cells):
         os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(10)
     return cluster.grade_batch(course, seed, limits, batch_)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autograde import wire
-from autograde.grade import read_cells
+from autograde.nbfile import read_cells
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
                     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children,

@@ -99,7 +99,7 @@ def test_renamed_function_and_syntax_error(grader, tmp_path):
     assert renamed.score == 0 and "no function named rnn_forward" in renamed.checks[0].message
     broken = function_result(result, "compact_parameters")
     assert broken.score == 0
-    assert any("SyntaxError" in note for note in result.notebooks[0].notes)
+    assert any(e.syntax for e in result.notebooks[0].cell_errors) and not result.notebooks[0].notes
     # the syntax error is reported as such: which cell (its first line), where, and what Python said
     message = broken.checks[0].message
     assert "no function named" not in message, message
@@ -108,6 +108,28 @@ def test_renamed_function_and_syntax_error(grader, tmp_path):
     assert f": {python_says}. " in message, message
     # the functions in other cells are still graded
     assert function_result(result, "rnn_cell_forward").score == function_result(result, "rnn_cell_forward").max_score
+
+
+def test_why_a_function_was_not_defined_reads_the_typed_cell_errors():
+    """The cell at fault is found from a cell error's fields (where it was raised), not from its message."""
+    from autograde.grade import why_undefined
+    from autograde.kernel import Cell, CellError
+
+    cells = [Cell(2, "import numpy as np\n"), Cell(5, "# softmax\nx = 1 / 0\ndef softmax(z):\n    return z\n"),
+             Cell(7, "def rnn(x):\n    return x +\n")]
+    raised = CellError(5, "ZeroDivisionError", "division by zero", 5, 2)
+    syntax = CellError(7, "SyntaxError", "invalid syntax", 7, 2)
+    elsewhere = CellError(9, "NameError", "name 'q' is not defined", 2, 1)  # raised in a cell defining neither
+    nowhere = CellError(8, "SystemExit")
+    assert why_undefined("softmax", cells, [nowhere, elsewhere, syntax, raised]) == (
+        "softmax was not defined: the cell that starts `# softmax` (cell 5 from the top) raised ZeroDivisionError: "
+        "division by zero at line 2 `x = 1 / 0`, before defining it")
+    assert why_undefined("rnn", cells, [raised, syntax]) == (
+        "rnn was not defined: the cell that starts `def rnn(x):` (cell 7 from the top) has a syntax error at line 2 "
+        "`return x +`: invalid syntax. Fix it and run the cell again")
+    assert why_undefined("softmax", cells, [nowhere, elsewhere, syntax]) is None
+    # the message's words decide nothing: a detail that reads like a place is not taken for one
+    assert why_undefined("softmax", cells, [CellError(5, "ValueError", "bad (cell 5, line 2)")]) is None
 
 
 def test_notebook_saved_under_another_name_is_recognised_by_its_cells(grader, tmp_path):
@@ -129,7 +151,7 @@ def test_notebook_saved_under_another_name_is_recognised_by_its_cells(grader, tm
     write_submission(folder, S03, load(solution_path(S03)))
     (result,) = grader.grade([folder])
     assert [(nb.notebook, Path(nb.path).name) for nb in result.notebooks] == [(S03, f"{S03}.ipynb")]
-    assert result.score == result.max_score and not result.notebooks[0].notes
+    assert result.score == result.max_score and not result.notebooks[0].notes and not result.notebooks[0].cell_errors
 
 
 def test_a_missing_notebook_scores_zero(grader, tmp_path):

@@ -11,7 +11,8 @@ import textwrap
 
 import pytest
 
-from autograde.grade import Grader, Options, SubmissionError, expand
+from autograde.discovery import SubmissionError, expand
+from autograde.grade import Grader, Options
 from autograde.report import grades_csv, table
 from autograde import runner, specs
 from autograde.runner import Limits
@@ -438,18 +439,23 @@ def test_no_file_ipc_or_planted_notebook_crosses_functions_notebooks_or_students
 def test_nothing_crosses_on_the_dask_path_either(tmp_path):
     """Issue 20 item 1, the Dask path: a cluster task grades a batch of several students' notebooks with the
     same worker code (cluster.grade_batch, run here in this process)."""
+    from pathlib import Path
+
     from autograde import cluster
-    from autograde.grade import course_fingerprint, read_cells
+    from autograde.nbfile import read_cells
+    from autograde.plan import PlannedNotebook
+    from autograde.refcache import course_fingerprint
     from autograde.reference import demo_cell_ids
 
     opts = Options(jobs=1, limits=Limits(timeout=60.0, notebook_timeout=300.0))
     batch = []
     for owner, (who, (nb03, nb04)) in enumerate(_isolation_class().items()):
         for stem, nb in ((S03, nb03), (S04, nb04)):
-            batch.append((stem, read_cells(json.dumps(nb).encode(), demo_cell_ids(stem)), owner))
+            cells = read_cells(json.dumps(nb).encode(), demo_cell_ids(stem))
+            batch.append((PlannedNotebook(stem, Path(f"{who}/{stem}.ipynb"), "", cells), owner))
     out = cluster.grade_batch(course_fingerprint(), opts.seed, opts.limits, batch)
-    for (stem, _, owner), (functions, _) in zip(batch, out):
-        _assert_full(functions, (owner, stem))
+    for (nb, owner), result in zip(batch, out):
+        _assert_full(result.functions, (owner, nb.stem))
 
 
 # ------------------------------------------------ issue 17 part 4: graded as in a fresh kernel, top to bottom
@@ -465,7 +471,8 @@ def test_a_module_not_yet_imported_is_not_there_as_in_jupyter(fast_grader, tmp_p
     (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
     softmax = function_result(result, "softmax")
     assert softmax.score == 0, softmax.to_json()  # NameError: the cell that defined _namespace failed
-    assert any("AttributeError" in note for note in result.notebooks[0].notes), result.notebooks[0].notes
+    errors = result.notebooks[0].cell_errors
+    assert any(e.kind == "AttributeError" for e in errors), errors
 
 
 def test_a_module_imported_before_use_is_there(fast_grader, tmp_path):
@@ -474,4 +481,4 @@ def test_a_module_imported_before_use_is_there(fast_grader, tmp_path):
     nb = replaced_function(S03, "softmax", _softmax("_namespace\n" + _HONEST_SOFTMAX), cells)
     (result,) = fast_grader.grade([write_submission(tmp_path, S03, nb)])
     softmax = function_result(result, "softmax")
-    assert softmax.score == softmax.max_score, (softmax.to_json(), result.notebooks[0].notes)
+    assert softmax.score == softmax.max_score, (softmax.to_json(), result.notebooks[0].cell_errors)

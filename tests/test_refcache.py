@@ -34,10 +34,7 @@ def _wrong_04(tmp_path):
 
 
 def _grade(path, seed=7):
-    from autograde import grade
-
-    grade._prepared.clear()
-    reference.prepare.cache_clear()
+    reference.prepare.cache_clear()  # (a new Grader has reference data of its own, empty)
     (result,) = Grader(Options(jobs=1, seed=seed)).grade([path])
     return result.to_json()
 
@@ -112,3 +109,36 @@ def test_a_signed_file_renamed_for_another_seed_or_function_is_not_accepted(cach
         target = refcache._path(stem, name, seed)
         target.write_bytes(signed.read_bytes())
         assert refcache.load(stem, name, seed) is None, (stem, name, seed)
+
+
+def test_reference_data_is_computed_once_per_owner_whatever_the_threads(monkeypatch):
+    """A grader's reference data: each function's computed once, however many threads ask at the same time,
+    and kept by the grader (another grader, or another secret, has its own)."""
+    import threading
+    import time
+
+    from autograde.grade import ReferenceData
+
+    calls = []
+
+    def slow_prepare(stem, name, seed):
+        calls.append((stem, name, seed))
+        time.sleep(0.2)  # long enough for every thread to ask while it is computed
+        return object()
+
+    monkeypatch.setattr(reference, "prepare", slow_prepare)
+    data = ReferenceData()
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(data.get(S03, "softmax", 1))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [(S03, "softmax", 1)] and len(got) == 6 and len({id(g) for g in got}) == 1
+    assert data.get(S03, "softmax", 1) is got[0] and calls == [(S03, "softmax", 1)]
+    data.get(S03, "softmax", 2)
+    ReferenceData().get(S03, "softmax", 1)
+    monkeypatch.setenv("AUTOGRADE_SECRET", "another-secret-" + "0" * 16)
+    data.get(S03, "softmax", 1)
+    assert calls == [(S03, "softmax", 1), (S03, "softmax", 2), (S03, "softmax", 1), (S03, "softmax", 1)]
+    assert Grader(Options(jobs=1)).reference_data is not Grader(Options(jobs=1)).reference_data
