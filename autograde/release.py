@@ -25,8 +25,8 @@ from pathlib import Path
 
 from autograde import paths
 
-# the modules of autograde that the self-checks import, copied as they are
-RUNNER = ("__init__.py", "paths.py", "selfcheck.py", "kernel.py", "calls.py", "checks.py", "results.py", "spec.py",
+# the modules (and packages) of autograde that the self-checks import, copied as they are
+RUNNER = ("__init__.py", "paths.py", "selfcheck.py", "kernel.py", "calls.py", "checks", "results.py", "spec.py",
           "stored.py", "wire.py", "testfunctions.py")
 
 
@@ -56,7 +56,7 @@ requires-python = ">=3.11"
 dependencies = {dependencies}
 
 [tool.setuptools]
-packages = ["autograde", "autograde.specs", "course_utils"]
+packages = ["autograde", "autograde.checks", "autograde.specs", "course_utils"]
 
 [tool.setuptools.package-data]
 course_utils = ["names/*.txt", "names/*.md"]
@@ -159,7 +159,11 @@ def release(out: Path) -> list[Path]:
     source = root / "autograde"
     (package / "autograde" / "specs").mkdir(parents=True)
     for name in RUNNER:
-        shutil.copy(source / name, package / "autograde" / name)
+        if (source / name).is_dir():
+            shutil.copytree(source / name, package / "autograde" / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy(source / name, package / "autograde" / name)
     (package / "autograde" / "numeric.py").write_text(stub_numeric((source / "numeric.py").read_text(encoding="utf-8")),
                                                       encoding="utf-8")
     stripped = {spec.name: strip_spec(spec.read_text(encoding="utf-8"))

@@ -113,7 +113,7 @@ def test_cell_errors_forged_by_the_notebook_are_refused_or_cleaned(tmp_path):
         paths[name] = write_submission(tmp_path / name, S03, nb)
     grader = Grader(Options(jobs=2, limits=Limits(timeout=5.0, notebook_timeout=60.0)))
     results = dict(zip(forged, grader.grade(list(paths.values()))))
-    notes = {name: r.notebooks[0].notes for name, r in results.items()}
+    notes = {name: [e.message for e in r.notebooks[0].cell_errors] for name, r in results.items()}
     for name, reason in (("wrong-types", "a malformed list of cell errors"),
                          ("no-such-cell", "a cell error of a cell the notebook does not have")):
         first = results[name].notebooks[0].functions[0]  # refused: the function scores 0 with the reason

@@ -112,3 +112,14 @@ def test_self_checks_from_the_bundle_say_what_the_full_install_says(bundle, tmp_
         assert "Hint:" in bundled, bundled
     else:
         assert "not implemented" not in bundled and "✗" not in bundled, bundled
+
+
+def test_every_package_of_the_bundle_and_of_the_course_is_installed(bundle):
+    """pip installs only the packages pyproject.toml lists: every folder with an __init__.py (autograde.checks)."""
+    import tomllib
+
+    for root, pyproject in ((bundle / "package", bundle / "package" / "pyproject.toml"), (ROOT, ROOT / "pyproject.toml")):
+        listed = set(tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+        found = {".".join(p.parent.relative_to(root).parts) for top in ("autograde", "course_utils")
+                 for p in (root / top).rglob("__init__.py")}
+        assert "autograde.checks" in found and listed == found, pyproject
