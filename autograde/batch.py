@@ -106,7 +106,7 @@ def run(grader: Grader, plans: list[Plan], out: Path, force: bool = False,
     were reused. ``on_start`` is told which plans will be graded; the class report flags students below
     ``flag_below`` of their points."""
     claim(out, plans, force)
-    fingerprints = {p.id: p.fingerprint(grader.options) for p in plans}
+    fingerprints = {p.id: p.fingerprint(grader.options.seed, grader.options.limits) for p in plans}
     reused = {} if force else {p.id: r for p in plans if (r := cached(out, p, fingerprints[p.id])) is not None}
     todo = [p for p in plans if p.id not in reused]
     on_start(todo)

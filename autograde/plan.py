@@ -9,16 +9,14 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from autograde import reference, secret, specs
 from autograde.discovery import find_notebooks
 from autograde.kernel import Cell
 from autograde.nbfile import read_bytes, read_cells
 from autograde.refcache import course_fingerprint
+from autograde.sandbox import Limits
 
-if TYPE_CHECKING:  # (only a type: the grader imports this module, not the other way round)
-    from autograde.grade import Options
 
 MISSING = "missing notebook"  # how a missing notebook is named to the student (and its digest in the fingerprint)
 
@@ -70,10 +68,11 @@ class Plan:
     error: str | None = None
     notebooks: list[PlannedNotebook] = field(default_factory=list)
 
-    def fingerprint(self, options: Options) -> str:
-        """Changes when anything that can change the grade changes: the notebooks, the course, the options."""
+    def fingerprint(self, seed: int, limits: Limits) -> str:
+        """Changes when anything that can change the grade changes: the notebooks, the course, the secret, the
+        seed and the limits it is graded with."""
         h = hashlib.sha256()
-        h.update(f"{course_fingerprint()}|{secret.fingerprint()}|{options.seed}|{options.limits}|{self.error}"
+        h.update(f"{course_fingerprint()}|{secret.fingerprint()}|{seed}|{limits}|{self.error}"
                  .encode("utf-8", "surrogateescape"))
         for nb in self.notebooks:
             h.update(f"|{nb.stem}|{nb.path}|{nb.digest}".encode("utf-8", "surrogateescape"))
