@@ -35,7 +35,7 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
-from autograde import paths, reference, specs, stored, wire
+from autograde import paths, reference, specs, stored, testfunctions, wire
 from autograde.calls import run_cases
 from autograde.spec import VISIBLE_SEED, Case
 
@@ -113,7 +113,7 @@ def _visible(fspec, fns, stem: str) -> dict:
         log: list = []
         fn = fns(fspec.name)
         deps = {dep: _recorder(dep, fns(dep), log) for dep in fspec.depends}
-        (res,) = run_cases(fn, fn.__globals__, [case.args], deps)
+        (res,) = run_cases(fn, fn.__globals__, [case.args], deps, testfunctions.resolve)
         if res["error"]:
             raise reference.CourseError(f"the reference {fspec.name} failed on its own inputs: {res['error']}")
         expected.append(wire.to_json(res["outputs"]))

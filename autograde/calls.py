@@ -22,18 +22,12 @@ PLAIN_DATA = "outputs must be NumPy arrays, numbers, tuples, lists or dicts"
 Resolver = Callable[[wire.FunctionRef], Callable]
 
 
-def local_test_function(ref: wire.FunctionRef) -> Callable:
-    """A test function computed in this process (the grader's, or a self-check's kernel). In the sandbox the
-    worker resolves them to calls answered by the grader instead: their code never enters it."""
-    from autograde import testfunctions
-
-    return testfunctions.function(ref.name)
-
-
-def _resolve(value: Any, resolve: Resolver) -> Any:
+def _resolve(value: Any, resolve: Resolver | None) -> Any:
     """Arguments as the student's function receives them: fresh copies, test functions made callable,
     generators made from their seeds."""
     if isinstance(value, wire.FunctionRef):
+        if resolve is None:  # the caller's mistake, not the student's: every caller with test functions passes one
+            raise TypeError(f"no resolver was given for the test function {value.name!r}")
         return resolve(value)
     if isinstance(value, wire.GeneratorRef):
         return value.make()
@@ -99,7 +93,7 @@ def wire_kind(exc: Exception) -> str:
     return WIRE_KINDS[5]
 
 
-def call_case(fn: Callable, args: dict, resolve: Resolver = local_test_function, hidden: bool = False,
+def call_case(fn: Callable, args: dict, resolve: Resolver | None = None, hidden: bool = False,
               watch: Any = None) -> dict:
     """Call ``fn`` positionally with a copy of ``args``; return its outputs and the arguments afterwards.
     With ``hidden`` (the grader's hidden inputs), an error is described without any text of the student's
@@ -129,7 +123,7 @@ def call_case(fn: Callable, args: dict, resolve: Resolver = local_test_function,
 
 
 def run_cases(fn: Callable, namespace: dict, cases: list[dict], deps: dict[str, Callable],
-              resolve: Resolver = local_test_function, hidden: bool = False, watch: Any = None) -> list[dict]:
+              resolve: Resolver | None = None, hidden: bool = False, watch: Any = None) -> list[dict]:
     """Call ``fn`` on each case's arguments with the functions in ``deps`` standing in for the graded
     functions it can reach in ``namespace`` (the globals ``fn`` sees): by name, and under any other name that
     holds the same function object (``cell = rnn_cell_forward``). Everything is restored afterwards."""

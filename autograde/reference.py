@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from autograde import paths, refcache, secret, wire
+from autograde import paths, refcache, secret, testfunctions, wire
 from autograde.calls import call_case
 from autograde.checks import Prepared
 from autograde.spec import VISIBLE_SEED, FunctionSpec, NotebookSpec
@@ -69,7 +69,7 @@ def functions(spec: NotebookSpec) -> Callable[[str], Callable]:
 
 def reference_call(fns: Callable[[str], Callable], fspec: FunctionSpec, args: dict) -> Any:
     """The reference's outputs on one case, called exactly as the student's function is."""
-    res = call_case(fns(fspec.name), args)
+    res = call_case(fns(fspec.name), args, testfunctions.resolve)
     if res["error"]:
         raise CourseError(f"the reference {fspec.name} failed on its own inputs: {res['error']}")
     return res["outputs"]

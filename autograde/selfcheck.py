@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograde import paths, specs, stored, wire
+from autograde import paths, specs, stored, testfunctions, wire
 from autograde.calls import run_cases
 from autograde.checks import Prepared, judge
 from autograde.results import FunctionResult, Status
@@ -140,7 +140,8 @@ def _judge(fspec, fn: Callable, prep: Prepared | str, deps: dict[str, Callable])
     if isinstance(prep, str):
         return judge(Prepared(fspec, [], [], lambda i, j: None), prep)
     namespace = fn.__globals__ if hasattr(fn, "__globals__") else {}
-    return judge(prep, run_cases(fn, namespace, [c.args for c in prep.cases], deps, hidden=prep.hidden))
+    return judge(prep, run_cases(fn, namespace, [c.args for c in prep.cases], deps, testfunctions.resolve,
+                                   hidden=prep.hidden))
 
 
 def visible_result(stem: str, name: str, fn: Callable, depth: int = 0) -> tuple[FunctionResult, list[str]]:

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from autograde import reference, specs
+from autograde import reference, specs, testfunctions
 from autograde.calls import run_cases
 from autograde.checks import judge
 from autograde.spec import HIDDEN_SEED
@@ -108,7 +108,8 @@ def score(stem: str, name: str, source: str, secret: str) -> tuple[float, tuple[
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
     try:
-        results = run_cases(namespace[name], namespace, [c.args for c in prep.cases], reference.dependencies(stem, name))
+        results = run_cases(namespace[name], namespace, [c.args for c in prep.cases], reference.dependencies(stem, name),
+                            testfunctions.resolve)
     except _Late:
         return 0.0, ("too slow",)
     finally:

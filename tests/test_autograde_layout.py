@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,7 @@ LONGER: dict[str, str] = {
 }
 # what computes or stores an answer: never shown to the sandbox
 ANSWERS = {"reference", "refcache", "secret", "specs", "numeric", "build"}
-# deferred imports on paths that never run where the closure is needed, each with its reason
-NOT_IN_THE_SANDBOX = {("calls", "testfunctions"): "local_test_function resolves test functions in the grader's "
-                      "process; the worker passes its own resolver, which asks the grader"}
+# deferred imports on paths that never run in the students' install, each with its reason
 NOT_IN_THE_BUNDLE = {("selfcheck", "reference"): "check.grade, nbgrader's hidden part, runs the reference: only "
                      "where solutions/ are, the instructor's install"}
 
@@ -145,7 +144,7 @@ def test_course_utils_takes_only_the_kernel_from_the_grader():
 def test_the_sandbox_is_shown_every_module_the_worker_imports_and_nothing_that_answers():
     sandbox = importlib.import_module("autograde.sandbox")
     shown = {name.removesuffix(".py") for name in sandbox.SANDBOX_MODULES} - {"__init__"}
-    needed = closure(graph(), "worker", NOT_IN_THE_SANDBOX)
+    needed = closure(graph(), "worker")
     assert needed <= shown, f"the worker imports {sorted(needed - shown)}, which the sandbox does not show"
     assert not shown & ANSWERS, shown & ANSWERS
     for module in shown:
@@ -170,3 +169,39 @@ def test_no_module_is_longer_than_the_limit_without_a_reason(module):
     else:
         assert lines <= MAX_LINES, (f"{module} has {lines} lines (> {MAX_LINES}): split it by job, or state the "
                                     "reason in LONGER")
+
+
+# ------------------------------------------------------------------------------ the map in docs/design.md
+
+DESIGN = PACKAGE.parent / "docs" / "design.md"
+
+
+def design_rows() -> list[tuple[str, list[str]]]:
+    """The rows of design.md's module map, first (bottom) to last: (row name, modules)."""
+    text = DESIGN.read_text(encoding="utf-8")
+    table = text[text.index("| row | modules | job |"):]
+    rows = []
+    for line in table.splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        name, modules = line.split("|")[1:3]
+        rows.append((name.strip(), re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", modules)))
+    return rows
+
+
+def _top(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_every_module_is_in_one_row_of_the_design_map():
+    placed = [m for _, modules in design_rows() for m in modules]
+    assert len(placed) == len(set(placed)), f"placed twice: {sorted({m for m in placed if placed.count(m) > 1})}"
+    tops = {_top(m) for m in _module_names()} | {"__main__"}
+    assert set(placed) == tops, f"not in the map: {sorted(tops - set(placed))}; not a module: {sorted(set(placed) - tops)}"
+
+
+def test_no_module_imports_one_of_a_later_row_of_the_design_map():
+    row = {m: i for i, (_, modules) in enumerate(design_rows()) for m in modules}
+    up = [(m, d) for m, deps in graph().items() for d in deps
+          if _top(m) != _top(d) and row[_top(d)] > row[_top(m)]]
+    assert not up, "imports of a later row of docs/design.md's map: " + ", ".join(f"{m} → {d}" for m, d in up)

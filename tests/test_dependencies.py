@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from autograde import reference, specs
+from autograde import reference, specs, testfunctions
 from autograde.calls import run_cases
 from autograde.selfcheck import SelfCheck, visible_result
 from autograde.spec import VISIBLE_SEED
@@ -54,7 +54,7 @@ def direct_calls(stem: str, name: str) -> set[str]:
     fn = fns(name)
     stand_ins = {other: recorder(other) for other in graded if other != name}
     cases = nb.function(name).cases(VISIBLE_SEED, fns, stem)
-    results = run_cases(fn, fn.__globals__, [c.args for c in cases], stand_ins)
+    results = run_cases(fn, fn.__globals__, [c.args for c in cases], stand_ins, testfunctions.resolve)
     assert not any(r["error"] for r in results), [r["error"] for r in results]
     return called
 
