@@ -11,7 +11,8 @@ from autograde.results import SubmissionResult
 
 
 def gradescope(result: SubmissionResult) -> dict:
-    """Gradescope's autograder results: one test per graded function, with every check in its output."""
+    """Gradescope's autograder results: one test per graded function, with every check in its output; above them,
+    what the feedback page says of each notebook (why it could not be graded, the grader's notes, its cells' errors)."""
     tests = []
     for nb in result.notebooks:
         for fn in nb.functions:
@@ -19,10 +20,14 @@ def gradescope(result: SubmissionResult) -> dict:
             tests.append({"name": f"{nb.notebook}: {fn.name}", "score": fn.score, "max_score": fn.max_score,
                           "output": "\n".join(lines), "visibility": "visible"})
     doc: dict = {"score": result.score, "tests": tests, "visibility": "visible"}
-    problems = [result.error] if result.error else []
-    problems += [f"{nb.notebook}: {nb.error}" for nb in result.notebooks if nb.error]
-    if problems:
-        doc["output"] = "\n".join(problems)
+    lines = [result.error] if result.error else []
+    for nb in result.notebooks:
+        lines += [f"{nb.notebook}: {nb.error}"] if nb.error else []
+        lines += [f"{nb.notebook}: {note}" for note in nb.notes]
+        lines += [f"{nb.notebook}: a cell of your notebook raised an error while it ran: {message}"
+                  for message in nb.cell_error_messages]
+    if lines:
+        doc["output"] = "\n".join(lines)
     return doc
 
 

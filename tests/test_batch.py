@@ -132,6 +132,7 @@ def test_feedback_says_a_cell_crashed_only_for_a_cells_error(tmp_path, grader):
     assert result.score == result.max_score and result.notebooks[0].notes == [note]
     html = feedback.page(result)
     assert f'<div class="note">{note}</div>' in html and CRASHED not in html, html
+    assert exports.gradescope(result)["output"] == f"{S03}: {note}"
 
     crashing = replaced_function(S03, "softmax", solution_cell_source(solution, "softmax"),
                                  ("print(undefined_name)",))
@@ -141,6 +142,8 @@ def test_feedback_says_a_cell_crashed_only_for_a_cells_error(tmp_path, grader):
     message = nb.cell_errors[0].message
     assert message == f"NameError: name 'undefined_name' is not defined (cell {len(crashing['cells'])}, line 1)"
     assert f'<div class="note">{CRASHED} {escape(message)}</div>' in feedback.page(result)
+    assert f"{S03}: a cell of your notebook raised an error while it ran: {message}" in \
+        exports.gradescope(result)["output"].splitlines()
 
     both = tmp_path / "both" / "my_rnn.ipynb"
     both.parent.mkdir()
