@@ -167,3 +167,16 @@ def test_cli_gradescope_needs_one_submission(tmp_path, grader):
                            str(tmp_path / "r.json")], capture_output=True, text=True, cwd=ROOT)
     (expected,) = grader.grade([SAMPLE])
     assert proc.returncode == 0 and json.loads((tmp_path / "r.json").read_text())["score"] == expected.score
+
+
+def test_feedback_says_once_why_nothing_came_back(tmp_path, grader):
+    """A function that gave no answer fails every check for one reason: the page says it once."""
+    solution = json.loads((ROOT / "solutions" / S03 / f"{S03}.ipynb").read_text(encoding="utf-8"))
+    renamed = replaced_function(S03, "softmax", solution_cell_source(solution, "softmax").replace(
+        "def softmax(", "def soft_max("))
+    (result,) = grader.grade([write_submission(tmp_path, S03, renamed)])
+    softmax = next(f for f in result.notebooks[0].functions if f.name == "softmax")
+    reason = softmax.checks[0].message
+    assert softmax.score == 0 and len(softmax.checks) > 1 and {c.text for c in softmax.checks} == {reason}
+    html = feedback.page(result)
+    assert html.count(escape(reason)) == 1 and "✗ every check" in html, html
