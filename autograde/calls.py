@@ -76,21 +76,7 @@ def describe_hidden(exc: BaseException) -> str:
     return f"{exception_type(exc)}{where_raised(exc)}"
 
 
-# what a hidden case's report says of an output that cannot cross, by kind: never the student's own text
-# (a class name, a dtype's field names or a dict key could carry the hidden inputs)
-WIRE_KINDS = ("data nested too deeply", "an integer too large for 64 bits", "an array that is not numeric",
-              "a dict with a key that is not a string", "a dict key starting with '$'",
-              "an object that is not plain data")
-
-
-def wire_kind(exc: Exception) -> str:
-    text = str(exc)
-    for prefix, kind in (("data nested", WIRE_KINDS[0]), ("an integer too large", WIRE_KINDS[1]),
-                         ("an array of dtype", WIRE_KINDS[2]), ("a dict key that is", WIRE_KINDS[3]),
-                         ("a dict key starting", WIRE_KINDS[4])):
-        if text.startswith(prefix):
-            return kind
-    return WIRE_KINDS[5]
+WIRE_KINDS = wire.KINDS  # what a hidden case's report says of an output that cannot cross (wire.WireError.kind)
 
 
 def call_case(fn: Callable, args: dict, resolve: Resolver | None = None, hidden: bool = False,
@@ -113,12 +99,12 @@ def call_case(fn: Callable, args: dict, resolve: Resolver | None = None, hidden:
     try:
         result["outputs"] = wire.copy(out)
     except wire.WireError as exc:
-        result["error"] = f"returned {wire_kind(exc) if hidden else exc}; {PLAIN_DATA}"
+        result["error"] = f"returned {exc.kind if hidden else exc}; {PLAIN_DATA}"
         return result
     try:
         result["args_after"] = wire.copy({k: _unresolve(v, args[k]) for k, v in given.items()})
     except wire.WireError as exc:
-        result["error"] = f"replaced an input by {wire_kind(exc) if hidden else exc}"
+        result["error"] = f"replaced an input by {exc.kind if hidden else exc}"
     return result
 
 

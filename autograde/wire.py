@@ -36,8 +36,21 @@ MAX_HEADER = 8 * 2**20  # bytes of a frame's JSON tree: the structure only (arra
 MAX_INT = 2**63
 
 
+# what a hidden case's report says of a value that cannot cross, by kind: never the student's own text (a class
+# name, a dtype's field names or a dict key could carry the hidden inputs)
+NESTED, BIG_INT, NOT_NUMERIC = "data nested too deeply", "an integer too large for 64 bits", "an array that is not numeric"
+KEY_NOT_STR, KEY_DOLLAR = "a dict with a key that is not a string", "a dict key starting with '$'"
+NOT_PLAIN = "an object that is not plain data"
+KINDS = (NESTED, BIG_INT, NOT_NUMERIC, KEY_NOT_STR, KEY_DOLLAR, NOT_PLAIN)
+
+
 class WireError(ValueError):
-    """A value that cannot cross between the student's process and the grader."""
+    """A value that cannot cross between the student's process and the grader; ``kind`` (one of :data:`KINDS`)
+    says what it is without any of the value's own text."""
+
+    def __init__(self, message: str, kind: str = NOT_PLAIN):
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -80,7 +93,7 @@ def _walk(value: Any, array: Callable[[np.ndarray], Any], depth: int = 0) -> Any
     """Plain data from ``value``. Subclasses of dict, list, tuple, str, int and float cross as what they are
     (an OrderedDict as a dict, a namedtuple as a tuple), read through the base type's own methods."""
     if depth > MAX_DEPTH:
-        raise WireError(f"data nested more than {MAX_DEPTH} levels deep")
+        raise WireError(f"data nested more than {MAX_DEPTH} levels deep", NESTED)
     t = type(value)
     if value is None or t is bool:
         return value
@@ -89,7 +102,7 @@ def _walk(value: Any, array: Callable[[np.ndarray], Any], depth: int = 0) -> Any
     if isinstance(value, int) and not isinstance(value, bool):
         value = int.__index__(value)
         if abs(value) >= MAX_INT:
-            raise WireError("an integer too large for 64 bits")
+            raise WireError("an integer too large for 64 bits", BIG_INT)
         return value
     if isinstance(value, float):
         return float.__float__(value)
@@ -97,7 +110,7 @@ def _walk(value: Any, array: Callable[[np.ndarray], Any], depth: int = 0) -> Any
         return _walk(value.item(), array, depth)
     if isinstance(value, np.ndarray) and type(value).__module__ == "numpy":
         if value.dtype.kind not in _DTYPE_KINDS:
-            raise WireError(f"an array of dtype {value.dtype}, not a numeric array")
+            raise WireError(f"an array of dtype {value.dtype}, not a numeric array", NOT_NUMERIC)
         return {"$array": array(np.array(value, copy=True, order="C"))}
     if isinstance(value, tuple):
         return {"$tuple": [_walk(tuple.__getitem__(value, i), array, depth + 1) for i in range(tuple.__len__(value))]}
@@ -107,10 +120,10 @@ def _walk(value: Any, array: Callable[[np.ndarray], Any], depth: int = 0) -> Any
         out = {}
         for k, v in list(dict.items(value)):
             if not isinstance(k, str):
-                raise WireError(f"a dict key that is {_describe(k)}, not a string")
+                raise WireError(f"a dict key that is {_describe(k)}, not a string", KEY_NOT_STR)
             k = clean_text(str.__str__(k))
             if k.startswith("$"):
-                raise WireError(f"a dict key starting with '$' ({k!r})")
+                raise WireError(f"a dict key starting with '$' ({k!r})", KEY_DOLLAR)
             out[k] = _walk(v, array, depth + 1)
         return out
     if t is FunctionRef:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
 from autograde import wire
+from autograde.calls import PLAIN_DATA, call_case
 
 
 def test_round_trip_is_exact():
@@ -55,3 +58,18 @@ def test_pickled_arrays_are_never_loaded():
     header = json.dumps({"tree": {"$array": 0}, "sizes": [len(blob)]}).encode()
     with pytest.raises(wire.WireError):
         wire.loads(struct.pack("<Q", len(header)) + header + blob)
+
+
+@pytest.mark.parametrize("value, kind", [
+    (functools.reduce(lambda v, _: [v], range(wire.MAX_DEPTH + 5), 0), wire.NESTED),
+    (2**70, wire.BIG_INT),
+    (np.array(["secret-0.1234"]), wire.NOT_NUMERIC),
+    ({("secret-0.1234",): 1}, wire.KEY_NOT_STR),
+    ({"$secret-0.1234": 1}, wire.KEY_DOLLAR),
+    (type("Secret01234", (), {})(), wire.NOT_PLAIN),
+])
+def test_a_hidden_case_says_only_the_kind_of_an_output_that_cannot_cross(value, kind):
+    """The kind is the error's own field, chosen where it is raised; the value's text never shows."""
+    res = call_case(lambda: value, {}, hidden=True)
+    assert res["error"] == f"returned {kind}; {PLAIN_DATA}", res["error"]
+    assert "secret" not in res["error"].lower() and "1234" not in res["error"]
