@@ -2,13 +2,15 @@
 
 This runs in the student's process when grading (:mod:`autograde.worker`) and in the notebook's kernel
 for a self-check. It only calls and collects plain data; it never judges. What it returns for each case
-is a dict ``{"outputs", "args_after", "error", "not_implemented"}`` of plain data (:mod:`autograde.wire`).
+is a dict ``{"outputs", "args_after", "error", "not_implemented"}`` of plain data (:mod:`autograde.wire`), and
+on hidden inputs ``"hidden"``: an error's :class:`HiddenError` fields, from which the grader makes its text.
 """
 
 from __future__ import annotations
 
 import contextlib
 import warnings
+from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -44,36 +46,62 @@ def _unresolve(value: Any, original: Any) -> Any:
     return value
 
 
-def exception_type(exc: BaseException) -> str:
-    """An exception's type as a hidden case's report may show it: the name of a built-in or NumPy exception
-    class, never a name the student's code chose (a class made while the hidden inputs are at hand could be
-    named after them)."""
-    import builtins
-
-    own = False  # a class of the student's own below the one named (NumPy's own, such as its MemoryError, are not)
-    for cls in type(exc).__mro__:
-        name = cls.__name__
-        if any(getattr(m, name, None) is cls for m in (builtins, np.linalg, np.exceptions)):
-            return f"an exception of the notebook's own class (a subclass of {name})" if own else name
-        if not str(getattr(cls, "__module__", "")).startswith("numpy"):
-            own = True
-    return "an exception"
+RAISED, RETURNED, REPLACED = "raised", "returned", "replaced"
 
 
-def where_raised(exc: BaseException) -> str:
-    """`` (cell N, line M)``: the innermost line of the notebook's own cells in the traceback, if any."""
-    import traceback
+@dataclass(frozen=True)
+class HiddenError:
+    """What a hidden case's report may say of an error, as fields: never a text of the student's code (an
+    exception's message, a class's name, a dict key), which it could fill with the hidden inputs at hand.
 
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.startswith("<cell ") and frame.filename[6:-1].isdigit() and frame.lineno:
-            return f" (cell {int(frame.filename[6:-1])}, line {int(frame.lineno)})"
-    return ""
+    ``what`` is RAISED (``kind``: a built-in or NumPy exception class's name, or "an exception"; ``subclass``:
+    the notebook's own class, a subclass of ``kind``; ``cell``/``line``: where in the notebook's cells), or
+    RETURNED / REPLACED (an output, or an input after the call, that cannot cross: ``kind`` is one of
+    :data:`wire.KINDS`). The grader receives these fields from the student's process, checks them and makes
+    the text from them (:mod:`autograde.protocol`)."""
 
+    what: str
+    kind: str
+    subclass: bool = False
+    cell: int | None = None
+    line: int | None = None
 
-def describe_hidden(exc: BaseException) -> str:
-    """An exception on a hidden input: its type and where in the notebook, never its message (which the
-    student's code can fill with the hidden inputs)."""
-    return f"{exception_type(exc)}{where_raised(exc)}"
+    @property
+    def described(self) -> str:
+        """What was raised and where, e.g. "ValueError (cell 3, line 2)"."""
+        kind = f"an exception of the notebook's own class (a subclass of {self.kind})" if self.subclass else self.kind
+        where = f" (cell {self.cell}, line {self.line})" if self.cell is not None and self.line is not None else ""
+        return kind + where
+
+    @property
+    def text(self) -> str:
+        if self.what == RAISED:
+            return f"raised {self.described}"
+        if self.what == RETURNED:
+            return f"returned {self.kind}; {PLAIN_DATA}"
+        return f"replaced an input by {self.kind}"
+
+    @classmethod
+    def of(cls, exc: BaseException) -> "HiddenError":
+        """An exception raised on a hidden input: its type as a built-in or NumPy exception class, never a
+        name the student's code chose, and the innermost line of the notebook's own cells in the traceback."""
+        import builtins
+        import traceback
+
+        kind, own = "an exception", False  # own: a class of the student's below the one named (NumPy's are not)
+        for klass in type(exc).__mro__:
+            name = klass.__name__
+            if any(getattr(m, name, None) is klass for m in (builtins, np.linalg, np.exceptions)):
+                kind, subclass = name, own
+                break
+            if not str(getattr(klass, "__module__", "")).startswith("numpy"):
+                own = True
+        else:
+            subclass = False
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.startswith("<cell ") and frame.filename[6:-1].isdigit() and frame.lineno:
+                return cls(RAISED, kind, subclass, int(frame.filename[6:-1]), int(frame.lineno))
+        return cls(RAISED, kind, subclass)
 
 
 WIRE_KINDS = wire.KINDS  # what a hidden case's report says of an output that cannot cross (wire.WireError.kind)
@@ -83,10 +111,12 @@ def call_case(fn: Callable, args: dict, resolve: Resolver | None = None, hidden:
               watch: Any = None) -> dict:
     """Call ``fn`` positionally with a copy of ``args``; return its outputs and the arguments afterwards.
     With ``hidden`` (the grader's hidden inputs), an error is described without any text of the student's
-    code: :func:`describe_hidden`, :data:`WIRE_KINDS`. ``watch``, a context manager, is entered around the
+    code: only the fields of a :class:`HiddenError` (``result["hidden"]``, and its text as the error). ``watch``, a context manager, is entered around the
     call of ``fn`` alone (the worker's watch for complex numbers)."""
     given = {k: _resolve(v, resolve) for k, v in wire.copy(args).items()}
     result: dict[str, Any] = {"outputs": None, "args_after": None, "error": None, "not_implemented": False}
+    if hidden:
+        result["hidden"] = None  # a HiddenError's fields, when an error is met
     try:
         with watch if watch is not None else contextlib.nullcontext():
             out = fn(*given.values())
@@ -94,17 +124,24 @@ def call_case(fn: Callable, args: dict, resolve: Resolver | None = None, hidden:
         result["error"], result["not_implemented"] = NOT_IMPLEMENTED, True
         return result
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are answers too
-        result["error"] = "raised " + (describe_hidden(exc) if hidden else describe_exception(exc))
-        return result
+        return _failed(result, HiddenError.of(exc) if hidden else None, f"raised {describe_exception(exc)}")
     try:
         result["outputs"] = wire.copy(out)
     except wire.WireError as exc:
-        result["error"] = f"returned {exc.kind if hidden else exc}; {PLAIN_DATA}"
-        return result
+        return _failed(result, HiddenError(RETURNED, exc.kind) if hidden else None, f"returned {exc}; {PLAIN_DATA}")
     try:
         result["args_after"] = wire.copy({k: _unresolve(v, args[k]) for k, v in given.items()})
     except wire.WireError as exc:
-        result["error"] = f"replaced an input by {exc.kind if hidden else exc}"
+        return _failed(result, HiddenError(REPLACED, exc.kind) if hidden else None, f"replaced an input by {exc}")
+    return result
+
+
+def _failed(result: dict, hidden: HiddenError | None, visible: str) -> dict:
+    """``result`` with its error: on a hidden input only what a :class:`HiddenError` says, else ``visible``."""
+    if hidden is None:
+        result["error"] = visible
+    else:
+        result["error"], result["hidden"] = hidden.text, asdict(hidden)
     return result
 
 

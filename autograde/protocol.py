@@ -11,7 +11,6 @@ worker its life (:mod:`autograde.runner`). The calls a function makes back to th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Callable
@@ -104,12 +103,6 @@ def ready(message: Any, cells: list[Cell]) -> tuple[list[CellError], str | None]
     return rebuilt[:MAX_CELL_ERRORS], None if missing is None else text(missing)
 
 
-_ERROR_TYPE = r"(?P<type>[A-Za-z][A-Za-z0-9_]*|an exception of the notebook's own class \(a subclass of " \
-              r"(?P<base>[A-Za-z][A-Za-z0-9_]*)\)|an exception)"
-_RAISED = re.compile(r"raised " + _ERROR_TYPE + r"(?: \(cell (?P<cell>\d{1,6}), line (?P<line>\d{1,7})\))?")
-_WIRE = re.compile(r"(?P<what>returned|replaced an input by) (?P<kind>.+?)(?:; " + re.escape(calls.PLAIN_DATA) + ")?")
-
-
 def _exception_names() -> frozenset[str]:
     import builtins
 
@@ -118,65 +111,64 @@ def _exception_names() -> frozenset[str]:
                   if isinstance(v, type) and issubclass(v, BaseException))
 
 
-@dataclass(frozen=True)
-class Rebuilt:
-    """An error on a hidden input as a report may say it, and the built-in or NumPy exception class it names
-    (None when it names none: not implemented, an output that cannot cross, a class of the notebook's own)."""
-
-    text: str
-    raised: str | None = None
+_HIDDEN = {"what", "kind", "subclass", "cell", "line"}
 
 
 class Errors:
-    """What a hidden case's report may say of an error, rebuilt by the grader from the child's text: the
-    exception's type (a built-in or NumPy class's name), a cell and line of the notebook that exist, or the
-    kind of an output that cannot cross. Nothing the student's process wrote passes through as it is: its
-    code can write anything on its own socket, the hidden inputs included."""
+    """What a hidden case's report may say of an error (a :class:`calls.HiddenError`), rebuilt by the grader
+    from the fields the child sends: a built-in or NumPy exception class's name (any other: "an exception"), a
+    cell and line of the notebook that exist (else none), or one of the kinds of an output that cannot cross.
+    Nothing the student's process wrote passes through as it is: its code can write anything on its own
+    socket, the hidden inputs included."""
 
     def __init__(self, cells: list[Cell]):
         self.lines = _lines(cells)
         self.names = _exception_names()
 
-    def __call__(self, message: str) -> Rebuilt:
-        if message == calls.NOT_IMPLEMENTED:
-            return Rebuilt(message)
-        m = _RAISED.fullmatch(message)
-        if m:
-            kind, raised = m["type"], None
-            if m["base"] is not None and m["base"] not in self.names or m["base"] is None and \
-                    kind != "an exception" and kind not in self.names:
-                kind = "an exception"
-            elif m["base"] is None and kind != "an exception":
-                raised = kind
-            cell, line = m["cell"], m["line"]
-            where = f" (cell {int(cell)}, line {int(line)})" if cell and int(line) <= self.lines.get(int(cell), 0) \
-                else ""
-            return Rebuilt(f"raised {kind}{where}", raised)
-        m = _WIRE.fullmatch(message)
-        if m:
-            kind = m["kind"] if m["kind"] in calls.WIRE_KINDS else calls.WIRE_KINDS[-1]
-            return Rebuilt(f"returned {kind}; {calls.PLAIN_DATA}" if m["what"] == "returned"
-                           else f"replaced an input by {kind}")
-        return Rebuilt("raised an exception")
+    def __call__(self, fields: Any) -> calls.HiddenError:
+        if not isinstance(fields, dict) or set(fields) != _HIDDEN or fields["what"] not in \
+                (calls.RAISED, calls.RETURNED, calls.REPLACED) or type(fields["kind"]) is not str \
+                or type(fields["subclass"]) is not bool \
+                or not all(fields[k] is None or type(fields[k]) is int for k in ("cell", "line")):
+            raise Violation("a malformed error")
+        kind, cell, line = fields["kind"], fields["cell"], fields["line"]
+        if fields["what"] != calls.RAISED:
+            return calls.HiddenError(fields["what"], kind if kind in calls.WIRE_KINDS else calls.WIRE_KINDS[-1])
+        if kind not in self.names:
+            return calls.HiddenError(calls.RAISED, "an exception", False, *self._place(cell, line))
+        return calls.HiddenError(calls.RAISED, kind, fields["subclass"], *self._place(cell, line))
+
+    def _place(self, cell: int | None, line: int | None) -> tuple[int | None, int | None]:
+        if cell is None or line is None or not 1 <= line <= self.lines.get(cell, 0):
+            return None, None
+        return cell, line
 
 
-def results(message: dict, n_cases: int, memory: str, errors: Callable[[str], Rebuilt]) -> list[dict]:
-    """The cases of a result message, checked field by field; error texts rebuilt by ``errors``; a
-    MemoryError said to be the memory limit (``memory``, e.g. "2 GiB")."""
+_CASE = {"outputs", "args_after", "error", "not_implemented", "hidden"}
+
+
+def results(message: dict, n_cases: int, memory: str, errors: Errors) -> list[dict]:
+    """The cases of a result message, checked field by field; errors rebuilt by ``errors`` from their fields
+    (never from a text of the child's); a MemoryError said to be the memory limit (``memory``, e.g. "2 GiB")."""
     cases = message.get("cases")
     if set(message) != {"type", "cases"} or not isinstance(cases, list) or len(cases) != n_cases:
         raise Violation("a result that is not one answer per input")
     clean = []
     for c in cases:
-        if not isinstance(c, dict) or set(c) != {"outputs", "args_after", "error", "not_implemented"} \
-                or not (c["error"] is None or isinstance(c["error"], str)) or type(c["not_implemented"]) is not bool:
-            raise Violation("a result whose answers are not of the form {outputs, args_after, error, not_implemented}")
+        if not isinstance(c, dict) or set(c) != _CASE or type(c["not_implemented"]) is not bool \
+                or not (c["error"] is None or isinstance(c["error"], str)):
+            raise Violation("a result whose answers are not of the form {outputs, args_after, error, "
+                            "not_implemented, hidden}")
         error = None
-        if c["error"] is not None:
-            rebuilt = errors(c["error"])
+        if c["not_implemented"]:
+            error = calls.NOT_IMPLEMENTED
+        elif c["hidden"] is not None:
+            rebuilt = errors(c["hidden"])
             error = rebuilt.text
-            if rebuilt.raised == "MemoryError":
-                error = f"used more than {memory} of memory ({error.removeprefix('raised ')})"
+            if rebuilt.what == calls.RAISED and rebuilt.kind == "MemoryError" and not rebuilt.subclass:
+                error = f"used more than {memory} of memory ({rebuilt.described})"
+        elif c["error"] is not None:  # an error without its fields: nothing of it is shown
+            error = calls.HiddenError(calls.RAISED, "an exception").text
         clean.append({"outputs": c["outputs"], "args_after": c["args_after"], "error": error,
                       "not_implemented": c["not_implemented"]})
     return clean

@@ -16,7 +16,7 @@ own (passed over the control socket) and forks a child, which
 2. calls the function on each case with the graded functions it depends on (its spec's ``depends``)
    standing in as calls back to the grader (``{"type": "call"}``, answered with the reference's outputs: no
    reference code is here), and so are the test functions a case passes as an argument; an error is described
-   by its type and place only (:func:`autograde.calls.describe_hidden`), and any complex number met is reported
+   by its type and place only (:class:`autograde.calls.HiddenError`), and any complex number met is reported
    (``{"type": "complex"}``, :class:`autograde.complexwatch.ComplexWatch`);
 3. says ``{"type": "result", "cases": [...]}`` and exits.
 

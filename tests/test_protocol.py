@@ -175,3 +175,54 @@ def test_a_notebook_that_cannot_run_or_runs_out_of_time():
     assert dies[0].failure.startswith("the notebook's code could not be run:"), dies
     late = _outcomes([Cell(1, _NOTEBOOK)], ["slow", "answers"], Limits(timeout=5.0, notebook_timeout=1.0))
     assert [o.kind for o in late] == [K.TIMED_OUT, K.NOT_RUN], [(o.kind, o.failure) for o in late]
+
+
+# ---------------------------------------------------- an error on a hidden input: its fields, never a text
+
+def _case(hidden: object = None, error: str | None = "raised LEAK 0.1234", not_implemented: bool = False) -> dict:
+    return {"outputs": None, "args_after": {}, "error": error, "not_implemented": not_implemented, "hidden": hidden}
+
+
+def _judged(*cases: dict) -> list[str | None]:
+    message = {"type": "result", "cases": list(cases)}
+    return [c["error"] for c in protocol.results(message, len(cases), "2 GiB", protocol.Errors(CELLS))]
+
+
+def _hidden(**fields: object) -> dict:
+    return {"what": "raised", "kind": "ValueError", "subclass": False, "cell": 5, "line": 2} | fields
+
+
+def test_an_error_on_a_hidden_input_is_said_from_its_fields_only():
+    from autograde.calls import PLAIN_DATA
+
+    assert _judged(_case(_hidden()), _case(_hidden(subclass=True)), _case(_hidden(kind="LEAK_0_1234")),
+                   _case(_hidden(cell=5, line=9)), _case(_hidden(kind="MemoryError")),
+                   _case(_hidden(what="returned", kind="an array that is not numeric")),
+                   _case(_hidden(what="replaced", kind="LEAK 0.1234")), _case(None), _case(None, None),
+                   _case(None, "anything", True)) == [
+        "raised ValueError (cell 5, line 2)",
+        "raised an exception of the notebook's own class (a subclass of ValueError) (cell 5, line 2)",
+        "raised an exception (cell 5, line 2)",
+        "raised ValueError",  # cell 5 has 3 lines: no line 9
+        "used more than 2 GiB of memory (MemoryError (cell 5, line 2))",
+        f"returned an array that is not numeric; {PLAIN_DATA}",
+        "replaced an input by an object that is not plain data",
+        "raised an exception",  # a text without its fields: nothing of it is shown
+        None,
+        "not implemented yet",
+    ]
+
+
+@pytest.mark.parametrize("hidden", [
+    "raised ValueError", [], _hidden(what="exploded"), _hidden(kind=5), _hidden(subclass=1), _hidden(cell="5"),
+    _hidden(line=2.0), _hidden(extra=1), {k: v for k, v in _hidden().items() if k != "line"},
+], ids=repr)
+def test_malformed_error_fields_are_refused(hidden):
+    with pytest.raises(protocol.Violation, match="a malformed error"):
+        _judged(_case(hidden))
+
+
+def test_a_result_without_the_error_fields_is_refused():
+    case = {k: v for k, v in _case().items() if k != "hidden"}
+    with pytest.raises(protocol.Violation, match="not of the form"):
+        _judged(case)
