@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tempfile
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,42 @@ def executed_solution(stem: str):
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         _EXECUTED[stem] = nb
     return _EXECUTED[stem]
+
+
+# The code of a notebook cell that defines _send_everywhere(message): it writes ``message`` as the worker would
+# (a frame of plain data) on every socket the student's process holds, to forge what the grader receives.
+SEND_ON_EVERY_SOCKET = textwrap.dedent('''
+    import os, socket, stat, struct, json
+    def _send_everywhere(message):
+        header = b'{"tree": ' + json.dumps(message).encode() + b', "sizes": []}'
+        frame = struct.pack("<Q", len(header)) + header
+        for fd in range(3, 64):
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    socket.socket(fileno=os.dup(fd)).sendall(struct.pack("<Q", len(frame)) + frame)
+            except OSError:
+                pass
+''')
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of a module graph as a list of modules (the first repeated at the end), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import autograde
+from conftest import find_cycle
 
 PACKAGE = Path(autograde.__file__).parent
 MAX_LINES = 300
@@ -84,28 +85,6 @@ def imports_of(module: str) -> set[str]:
 
 def graph() -> dict[str, set[str]]:
     return {m: imports_of(m) for m in _module_names()}
-
-
-def find_cycle(g: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(g.get(node, ())):
-            if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            if nxt not in state and (cycle := visit(nxt)):
-                return cycle
-        path.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(g):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
 
 
 def closure(g: dict[str, set[str]], start: str, never: dict[tuple[str, str], str] = {}) -> set[str]:

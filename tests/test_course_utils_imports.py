@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import course_utils
+from conftest import find_cycle
 
 PACKAGE = Path(course_utils.__file__).parent
 NOTEBOOK_MODULE = re.compile(r"nb(\d\d)$")
@@ -42,29 +43,6 @@ def imports_of(source: str, module: str) -> set[str]:
 
 def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
     return {p.stem: imports_of(p.read_text(encoding="utf-8"), p.stem) for p in sorted(package.glob("*.py"))}
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One import cycle as a list of modules (the first repeated at the end), or None."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            if nxt not in state and (cycle := visit(nxt)):
-                return cycle
-        path.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
 
 
 def upward_imports(graph: dict[str, set[str]]) -> list[str]:

@@ -19,7 +19,7 @@ from autograde import protocol
 from autograde.grade import Grader, Options
 from autograde.kernel import Cell, CellError
 from autograde.runner import Limits
-from conftest import S03, load, solution_path, write_submission
+from conftest import S03, SEND_ON_EVERY_SOCKET, load, solution_path, write_submission
 
 CELLS = [Cell(2, "import numpy as np"), Cell(5, "def f(x):\n    return y\n")]  # cell 5 has 3 lines
 
@@ -81,19 +81,10 @@ def test_long_text_and_many_errors_are_bounded_and_cleaned():
 
 # ------------------------------------------------------------------- the same, sent by a notebook's own cell
 
-_FORGE = textwrap.dedent('''
-    import os, socket, stat, struct, json
+_FORGE = SEND_ON_EVERY_SOCKET + textwrap.dedent('''
     def _forge(errors):
-        """Say "ready" first, on every socket the process holds, with these cell errors."""
-        tree = json.dumps({"type": "ready", "cell_errors": errors, "missing": None}).encode()
-        header = b'{"tree": ' + tree + b', "sizes": []}'
-        frame = struct.pack("<Q", len(header)) + header
-        for fd in range(3, 64):
-            try:
-                if stat.S_ISSOCK(os.fstat(fd).st_mode):
-                    socket.socket(fileno=os.dup(fd)).sendall(struct.pack("<Q", len(frame)) + frame)
-            except OSError:
-                pass
+        """Say "ready" first, with these cell errors."""
+        _send_everywhere({"type": "ready", "cell_errors": errors, "missing": None})
 ''')
 
 
