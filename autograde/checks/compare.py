@@ -32,8 +32,8 @@ def index_sequence(out: Any) -> list[int] | None:
 
 
 def _kind(x: Any) -> str:
-    if isinstance(x, np.ndarray):
-        return f"an array of shape {x.shape}"
+    if isinstance(x, np.ndarray):  # (a hidden case's student's array: its shape only if made of known sizes)
+        return f"an array of shape {x.shape}" if _shown(*x.shape) else "an array"
     if x is None:
         return "None"
     return {tuple: "a tuple", list: "a list", dict: "a dict", str: "a string", bool: "a bool"}.get(

@@ -14,7 +14,7 @@ import numpy as np
 
 from autograde.checks.compare import _gradient_output, _is_number, _matches, _same, name_outputs
 from autograde.checks.prepared import Prepared
-from autograde.checks.redact import _known
+from autograde.checks.redact import _factor
 from autograde.spec import Case
 
 
@@ -38,10 +38,8 @@ def _generic_hint(failing: list[tuple]) -> str | None:
     if mask.sum() >= 4:  # fewer entries can be proportional by chance (two softmax gradients always are)
         ratio = o[mask] / r[mask]
         if np.allclose(ratio, ratio[0], rtol=1e-6) and not np.isclose(ratio[0], 1.0) and abs(ratio[0]) > 1e-9:
-            simple = any(np.isclose(abs(ratio[0]), k) or np.isclose(abs(ratio[0]), 1 / k) for k in range(1, 11))
-            if _known.get() is not None and not simple:  # a ratio of the student's choosing, not a slip's
-                return f"{name} is off by a constant factor."
-            return f"{name} is off by a constant factor of {ratio[0]:.4g}."
+            factor = _factor(float(ratio[0]))  # on a hidden case, only a slip's factor is named (SLIP_FACTORS)
+            return f"{name} is off by a constant factor{'' if factor is None else f' of {factor}'}."
     return None
 
 

@@ -40,15 +40,17 @@ def judge(prep: Prepared, results: list[dict] | str) -> FunctionResult:
     seen = []
     for i, result in enumerate(results):
         case = prep.cases[i]
-        with redacting(prep.hidden, case.args, prep.expected[i]):  # every message about the case, redacted
+        # every message about the case, redacted
+        with redacting(prep.hidden, case.args, prep.expected[i], case.label):
             seen.append(see(prep, i, result))
             for check in checks:
                 if check.takes(case):
                     check.observe(seen[-1])
     judged = Judged(seen, checks)
-    # verdicts (and hints, which weigh every case) are written outside any case's redaction: so the redaction in
-    # hints._generic_hint never applies, and a hidden case's "constant factor of 3.712" is shown (a known gap)
-    verdicts = [check.verdict(judged) for check in checks]
+    # verdicts and hints weigh every case: they are written under the redaction of all the cases together (a
+    # hidden case's hint names no ratio or size the student's output chose)
+    with redacting(prep.hidden, [c.args for c in prep.cases], prep.expected, ", ".join(c.label for c in prep.cases)):
+        verdicts = [check.verdict(judged) for check in checks]
     return FunctionResult(spec.name, [CheckResult(CHECKS[c.id], v.passed, v.message, float(spec.points[c.id]), v.hint)
                                       for c, v in zip(checks, verdicts)],
                           Status.RAISED if any(s.error for s in seen) else Status.ANSWERED)

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from autograde import wire
-from autograde.checks import index_sequence
+from autograde.checks import index_sequence, redact
 from autograde.spec import Case, FunctionSpec, Mistake, NotebookSpec, size_label
 from autograde.specs._inputs import normal
 
@@ -247,6 +247,9 @@ def chi_square(out: list[int], ref: list[int], n_y: int) -> str | None:
     stat = float(np.sum((k1 * a[used] - k2 * b[used]) ** 2 / (a[used] + b[used])))
     df = max(int(used.sum()) - 1, 1)
     if (stat - df) / np.sqrt(2 * df) > 6.0:  # far beyond chance for equal distributions
+        if redact.hidden():  # the figures come from the student's draws and the reference's on hidden inputs
+            return ("the frequencies of the sampled indices do not follow softmax(z / temperature) (a chi-square "
+                    "test puts them far beyond chance)")
         top = int(np.argmax(a))
         return (f"the frequencies of the sampled indices do not follow softmax(z / temperature) "
                 f"(chi-square {stat:.0f} on {df} degrees of freedom); index {top} makes up {a[top] / a.sum():.0%} "
@@ -264,6 +267,8 @@ def same_distribution(out, ref, case) -> str | None:
         return f"the output is not a sequence of indices in [0, {n_y})"
     unk = case.args.get("unk_index")
     if unk is not None and unk in indices:
+        if redact.hidden():  # (unk_index is a hidden input, and the count the student's output's)
+            return "<UNK> (unk_index) is in the output: a draw equal to unk_index must be rejected and drawn again"
         return (f"<UNK> (index {unk}) is in the output {indices.count(unk)} time{'s' if indices.count(unk) > 1 else ''}: "
                 "a draw equal to unk_index must be rejected and drawn again")
     if case.context.get("frequencies"):
