@@ -94,6 +94,29 @@ def test_mistake_is_caught_once_with_feedback(grader, tmp_path, case, each_secre
     assert_mistake_caught_once(grader, tmp_path, case)
 
 
+def test_unk_fed_back_changes_a_long_case_and_an_edge_case_under_every_seed():
+    """Whether the hidden cases catch an <UNK> fed back as the next input must not depend on the secret (issue
+    17): under each of 40 seeds, the mistake's sequence differs from the reference's on a long case (values) and
+    on an edge case (values at edge sizes). Before the _unk_matters cases, seeds 3, 31 and 39 gave an edge case
+    set where it did not, as the catalogue secret e3438f6e746742edf5eb59993557620b did."""
+    from autograde import reference, specs
+    from autograde.specs import nb07
+
+    nb = specs.get(S07)
+    fspec, fns = nb.function("sample_words"), reference.functions(nb)
+    (fed_back,) = [m for m in fspec.mistakes if m.outputs is nb07._unk_fed_back]
+    for seed in range(40):
+        caught = set()
+        for case in fspec.cases(seed, fns, S07, frozenset()):
+            kind = "edge" if case.edge else "long"
+            if kind in caught:
+                continue
+            out = fed_back.outputs(case, fns)
+            if out is not None and out[""] != reference.reference_call(fns, fspec, case.args):
+                caught.add(kind)
+        assert caught == {"long", "edge"}, (seed, caught)
+
+
 @pytest.mark.parametrize("name", ["sample", "sample_words"])
 @pytest.mark.parametrize("kind", ["tuple", "numpy ints"])
 def test_any_sequence_of_ints_is_a_valid_answer(grader, tmp_path, name, kind):

@@ -24,7 +24,10 @@ structure of each case is fixed and only its values are drawn:
 * a ``_memoryless`` case has no recurrence and well-separated biases, so that the temperature changes the
   frequencies far beyond chance;
 * a `sample_words` case gives <UNK> a large probability at every step over many steps, so that draws are
-  rejected (and a sampler that counts them, feeds them back or renormalises p differs from the replay).
+  rejected (and a sampler that counts them, feeds them back or renormalises p differs from the replay);
+* an ``_unk_matters`` case (one long case, one edge case) has a state unit that tells an <UNK> input from any
+  other and moves two tokens' logits far apart, and a generator seed drawn until the sequence changes when
+  <UNK> is fed back as the next input, so that this mistake fails both value checks whatever the random values.
 
 A sampled sequence's length is part of its value (``lengths_are_values``): a sequence that ends too early or
 too late fails the value checks, not "shapes and dtypes", which fails only for what is not a list of indices.
@@ -191,18 +194,20 @@ def _model(rng, size) -> tuple[dict, int | None]:
     return params, eos
 
 
-def _replay(fns, args, x_fill: float, a_fill: float) -> list[int]:
+def _replay(fns, args, x_fill: float, a_fill: float, feed_unk: bool = False) -> list[int]:
     """The contract's sequence (sample, or sample_words with args["unk_index"]) from x<1> and a<0> filled with
-    the given values instead of zeros."""
+    the given values instead of zeros; with ``feed_unk``, a drawn <UNK> is left out of the list but fed back as
+    the next input (the catalogued mistake) instead of drawn again from the same p."""
     params, unk, rng = args["parameters"], args.get("unk_index"), args["rng"].make()
     (n_y, n_a), n_x = params["Wya"].shape, params["Wax"].shape[1]
     x, a, indices = np.full((n_x, 1), x_fill), np.full((n_a, 1), a_fill), []
     while len(indices) < args["max_length"]:
         a, p = fns("next_token_distribution")(x, a, params, args["temperature"])
         index = int(rng.choice(n_y, p=p.ravel()))
-        while index == unk:
+        while index == unk and not feed_unk:
             index = int(rng.choice(n_y, p=p.ravel()))
-        indices.append(index)
+        if index != unk:
+            indices.append(index)
         if index == args["eos_index"]:
             break
         x = np.zeros((n_x, 1))
@@ -213,14 +218,18 @@ def _replay(fns, args, x_fill: float, a_fill: float) -> list[int]:
 def _with_seed(rng, size, fns, make_args) -> dict:
     """The case's arguments with a generator seed drawn from ``rng``. A ``_start_matters`` case draws seeds until
     the reference's sequence changes when x<1> or a<0> is all ones instead of zeros (about half of the seeds), so
-    that a wrong start fails the values whatever the random values."""
+    that a wrong start fails the values whatever the random values; an ``_unk_matters`` case, until it changes
+    when <UNK> is fed back as the next input (nearly every seed, by :func:`_unk_moves`)."""
     for _ in range(200):
         args = make_args(wire.GeneratorRef((int(rng.integers(0, 2**32)),)))
-        if not size.get("_start_matters") or all(
-                _replay(fns, args, x_fill, a_fill) != _replay(fns, args, 0.0, 0.0)
-                for x_fill, a_fill in ((1.0, 0.0), (0.0, 1.0))):
-            return args
-    raise RuntimeError(f"no generator seed makes the start of case {size_label(size)} matter")
+        contract = _replay(fns, args, 0.0, 0.0) if size.get("_start_matters") or size.get("_unk_matters") else None
+        if size.get("_start_matters") and not all(
+                _replay(fns, args, x_fill, a_fill) != contract for x_fill, a_fill in ((1.0, 0.0), (0.0, 1.0))):
+            continue
+        if size.get("_unk_matters") and _replay(fns, args, 0.0, 0.0, feed_unk=True) == contract:
+            continue
+        return args
+    raise RuntimeError(f"no generator seed makes the start or the <UNK> of case {size_label(size)} matter")
 
 
 def sample_case(rng, size, fns):
@@ -364,17 +373,36 @@ sample = FunctionSpec(
 # ---------------------------------------------------------------------------------------------- sample_words
 
 WORDS_SIZES = (
-    dict(n_y=8, n_a=5, max_length=40, temperature=1.0, _driven=1, _no_end=1, _start_matters=1),
+    dict(n_y=8, n_a=5, max_length=40, temperature=1.0, _driven=1, _no_end=1, _start_matters=1, _unk_matters=1),
     dict(n_y=6, n_a=4, max_length=150, temperature=1.0, _ends=1),
     dict(n_y=5, n_a=4, max_length=150, temperature=1.2, _no_unk=1, _ends=1),  # unk_index=None: exactly sample
     # no memory and an unreachable <EOS>: 1000 accepted draws whose frequencies are tested
     dict(n_y=5, n_a=3, max_length=1000, temperature=0.7, _memoryless=1, _no_end=1),
 )
 WORDS_EDGE = (
-    dict(n_y=4, n_a=2, max_length=40, temperature=1.0, _driven=1, _no_end=1),
+    dict(n_y=4, n_a=2, max_length=40, temperature=1.0, _driven=1, _no_end=1, _unk_matters=1),
     dict(n_y=2, n_a=1, max_length=50, temperature=1.0, _flat=1),  # <UNK> and <EOS> only: every sentence is [eos]
     dict(n_y=3, n_a=2, max_length=1, temperature=1.0, _no_unk_drawn=1, _first_flips=1),
 )
+
+
+def _unk_moves(rng, params: dict, unk: int) -> None:
+    """Make an <UNK> fed back as the input change the next draw's distribution far, whatever the random values:
+    state unit 0 is tanh(3) after an <UNK> input and tanh(-3) after any other (x<1> = 0 included), and it alone
+    raises the logit of one reachable token and lowers another's, with weights +-w larger than the rest of any
+    reachable row. After :func:`_likely` scales every reachable row to |logit| <= 0.75, w is still > 0.375, so
+    unit 0 alone moves the log-odds of the two tokens by more than 4 tanh(3) 0.375 = 1.49 after an <UNK> input
+    (the other units move with the input too); :func:`_with_seed` then picks a seed where the sequence changes."""
+    n_y = params["Wya"].shape[0]
+    reachable = [i for i in range(n_y) if i != unk and params["by"][i, 0] > -50.0]
+    params["Waa"][0] = 0.0
+    params["Wax"][0] = 0.0
+    params["Wax"][0, unk] = 6.0
+    params["ba"][0] = -3.0
+    params["Wya"][:, 0] = 0.0
+    w = 1.0 + float((np.abs(params["Wya"][reachable]).sum(axis=1) + np.abs(params["by"][reachable, 0])).max())
+    up, down = (int(i) for i in rng.choice(reachable, size=2, replace=False))
+    params["Wya"][up, 0], params["Wya"][down, 0] = w, -w
 
 
 def words_case(rng, size, fns):
@@ -400,6 +428,8 @@ def words_case(rng, size, fns):
             # are rejected often, never forever, and not 40 times in a row; fed back as an input, <UNK> moves
             # the state far
             params["Wax"][:, unk] = 4.0 * np.sign(params["Wax"][:, unk] + 1e-300)
+            if size.get("_unk_matters"):
+                _unk_moves(rng, params, unk)
             _likely(params, unk, temperature, cap=0.75, besides=(eos,) if size.get("_ends") else ())
     args = _with_seed(rng, size, fns, lambda seed: {
         "parameters": params, "eos_index": eos, "unk_index": unk, "rng": seed, "max_length": size["max_length"],
