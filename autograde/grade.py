@@ -217,6 +217,6 @@ def why_undefined(name: str, cells: list[Cell], cell_errors: list[CellError]) ->
         if error.syntax:
             return (f"{name} was not defined: {place} has a syntax error at line {number}{quoted}: "
                     f"{(error.detail or error.kind).rstrip()}. Fix it and run the cell again")
-        what = (f"{error.kind}: {error.detail}" if error.detail else error.kind).rstrip()
-        return f"{name} was not defined: {place} raised {what} at line {number}{quoted}, before defining it"
+        return (f"{name} was not defined: {place} raised {error.what.rstrip()} at line {number}{quoted}, "
+                "before defining it")
     return None

@@ -54,10 +54,15 @@ class CellError:
         return self.kind == "SyntaxError"
 
     @property
+    def what(self) -> str:
+        """What was raised, without where: "NameError: name 'np' is not defined"."""
+        return f"{self.kind}: {self.detail}" if self.detail else self.kind
+
+    @property
     def message(self) -> str:
         """One line, e.g. "NameError: name 'np' is not defined (cell 3, line 2)"."""
         where = f" (cell {self.cell}, line {self.line})" if self.cell is not None and self.line is not None else ""
-        return f"{self.kind}: {self.detail}{where}" if self.detail else f"{self.kind}{where}"
+        return self.what + where
 
 
 def _meta(cell: Any) -> dict:

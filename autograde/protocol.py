@@ -67,6 +67,13 @@ def _lines(cells: list[Cell]) -> dict[int, int]:
     return {c.index: c.source.count("\n") + 1 for c in cells}
 
 
+def _place(cell: int | None, line: int | None, lines: dict[int, int]) -> tuple[int | None, int | None]:
+    """(cell, line) when it is a line of one of the notebook's cells (``lines``: their lengths), else (None, None)."""
+    if cell is None or line is None or not 0 <= line <= lines.get(cell, -1):
+        return None, None
+    return cell, line
+
+
 _CELL_ERROR = {"index", "kind", "detail", "cell", "line"}
 
 
@@ -82,10 +89,8 @@ def _cell_error(value: Any, lines: dict[int, int]) -> CellError:
     detail = text(value["detail"])
     if len(detail) > MAX_DETAIL:
         detail = detail[:MAX_DETAIL - 1] + "…"
-    cell, line = value["cell"], value["line"]
-    if cell is None or line is None or not 0 <= line <= lines.get(cell, -1):
-        cell = line = None
-    return CellError(value["index"], text(value["kind"])[:MAX_KIND], detail, cell, line)
+    place = _place(value["cell"], value["line"], lines)
+    return CellError(value["index"], text(value["kind"])[:MAX_KIND], detail, *place)
 
 
 def ready(message: Any, cells: list[Cell]) -> tuple[list[CellError], str | None]:
@@ -135,13 +140,8 @@ class Errors:
         if fields["what"] != calls.RAISED:
             return calls.HiddenError(fields["what"], kind if kind in calls.WIRE_KINDS else calls.WIRE_KINDS[-1])
         if kind not in self.names:
-            return calls.HiddenError(calls.RAISED, "an exception", False, *self._place(cell, line))
-        return calls.HiddenError(calls.RAISED, kind, fields["subclass"], *self._place(cell, line))
-
-    def _place(self, cell: int | None, line: int | None) -> tuple[int | None, int | None]:
-        if cell is None or line is None or not 1 <= line <= self.lines.get(cell, 0):
-            return None, None
-        return cell, line
+            return calls.HiddenError(calls.RAISED, "an exception", False, *_place(cell, line, self.lines))
+        return calls.HiddenError(calls.RAISED, kind, fields["subclass"], *_place(cell, line, self.lines))
 
 
 _CASE = {"outputs", "args_after", "error", "not_implemented", "hidden"}
